@@ -1,0 +1,153 @@
+"""What each role can do, as shown on home pages and in the service navigation.
+
+Links are resolved by URL name; a capability whose page does not exist yet is shown
+as "not available yet" rather than linking to a page that is not there.
+"""
+
+from dataclasses import dataclass
+
+from django.urls import NoReverseMatch, reverse
+
+from accounts.models import Role
+
+
+@dataclass(frozen=True)
+class Capability:
+    title: str
+    url_name: str
+    description: str
+
+    @property
+    def href(self) -> str | None:
+        try:
+            return reverse(self.url_name)
+        except NoReverseMatch:
+            return None
+
+
+ROLE_CAPABILITIES: dict[str, list[Capability]] = {
+    Role.BUYER: [
+        Capability(
+            "Browse the catalogue",
+            "catalogue:product_list",
+            "Search approved, standards-compliant products and their price breaks.",
+        ),
+        Capability(
+            "Join an open joint requisition",
+            "procurement:requisition_open_list",
+            "See what other forces are buying and the saving your force would get by joining.",
+        ),
+        Capability(
+            "Start a joint requisition",
+            "procurement:requisition_create",
+            "Open a requisition for a product so that other forces can pool their demand.",
+        ),
+        Capability(
+            "Your force's requisitions",
+            "procurement:requisition_list",
+            "Follow your force's requisitions from open to contracted.",
+        ),
+    ],
+    Role.FINANCE: [
+        Capability(
+            "Shares awaiting approval",
+            "procurement:approval_queue",
+            "Approve or reject your force's share of pooled orders, within your limit.",
+        ),
+        Capability(
+            "Your force's orders",
+            "procurement:order_list",
+            "Orders placed for your force and their contract documents.",
+        ),
+    ],
+    Role.DELEGATE: [
+        Capability(
+            "Votes awaiting your force",
+            "standards:delegate_dashboard",
+            "Cast your force's vote on network-code proposals before voting closes.",
+        ),
+        Capability(
+            "Proposals",
+            "standards:proposal_list",
+            "Proposals to establish, revise or abolish standards, with their impact.",
+        ),
+        Capability(
+            "Register of standards",
+            "standards:standard_list",
+            "The network code's standards and every version of them.",
+        ),
+    ],
+    Role.CATALOGUE_MANAGER: [
+        Capability(
+            "Review queue",
+            "catalogue:review_queue",
+            "Submitted listings, revisions and conformance claims awaiting a decision.",
+        ),
+        Capability(
+            "Browse the catalogue",
+            "catalogue:product_list",
+            "Everything published, with its conformance to the network code.",
+        ),
+    ],
+    Role.COMMERCIAL_LEAD: [
+        Capability(
+            "Requisitions to sign off and award",
+            "procurement:commercial_queue",
+            "Approved requisitions awaiting sign-off above the threshold, and award.",
+        ),
+        Capability(
+            "Orders",
+            "procurement:order_list",
+            "Awarded orders and the state of their contract documents.",
+        ),
+    ],
+    Role.STANDARDS_SECRETARY: [
+        Capability(
+            "Proposals",
+            "standards:proposal_list",
+            "Move proposals into consultation and voting; follow the tallies.",
+        ),
+        Capability(
+            "Register of standards",
+            "standards:standard_list",
+            "The network code's standards and every version of them.",
+        ),
+    ],
+    Role.SUPPLIER_EDITOR: [
+        Capability(
+            "Your listings",
+            "catalogue:supplier_product_list",
+            "Create, edit and submit your products, price breaks and conformance claims.",
+        ),
+        Capability(
+            "Upload listings from a spreadsheet",
+            "catalogue:product_import",
+            "Create or update many draft listings at once from a CSV file.",
+        ),
+        Capability(
+            "Orders to fulfil",
+            "procurement:order_list",
+            "Orders awarded to you and their contract documents.",
+        ),
+    ],
+}
+
+NAVIGATION: list[tuple[str, str]] = [
+    ("Home", "home"),
+    ("Catalogue", "catalogue:product_list"),
+    ("Requisitions", "procurement:requisition_list"),
+    ("Orders", "procurement:order_list"),
+    ("Standards", "standards:standard_list"),
+]
+
+
+def navigation_items(path: str) -> list[dict]:
+    items = []
+    for label, url_name in NAVIGATION:
+        try:
+            href = reverse(url_name)
+        except NoReverseMatch:
+            continue
+        current = path == href if href == "/" else path.startswith(href)
+        items.append({"label": label, "href": href, "current": current})
+    return items

@@ -1,0 +1,87 @@
+"""Writes for accounts: one function per use case, atomic and audited."""
+
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from accounts import audit
+from accounts.models import Membership, Organisation, User
+from accounts.permissions import forget_memberships
+from core.errors import DomainError
+
+
+def _validated(membership: Membership) -> Membership:
+    try:
+        membership.full_clean()
+    except ValidationError as error:
+        raise DomainError("The membership is not valid.", errors=error.message_dict) from error
+    return membership
+
+
+@transaction.atomic
+def membership_create(
+    *,
+    user: User,
+    organisation: Organisation,
+    role: str,
+    approval_limit: Decimal | None = None,
+    actor: User | None,
+) -> Membership:
+    membership = _validated(
+        Membership(user=user, organisation=organisation, role=role, approval_limit=approval_limit)
+    )
+    membership.save()
+    audit.record(
+        actor=actor,
+        action="membership.created",
+        obj=membership,
+        organisation=organisation,
+        after=audit.snapshot(membership),
+    )
+    forget_memberships(user)
+    return membership
+
+
+@transaction.atomic
+def membership_update(
+    *,
+    membership: Membership,
+    actor: User | None,
+    role: str | None = None,
+    approval_limit: Decimal | None = None,
+) -> Membership:
+    locked = Membership.objects.select_for_update().get(pk=membership.pk)
+    before = audit.snapshot(locked)
+    if role is not None:
+        locked.role = role
+    locked.approval_limit = approval_limit
+    _validated(locked)
+    locked.save()
+    audit.record(
+        actor=actor,
+        action="membership.updated",
+        obj=locked,
+        organisation=locked.organisation,
+        before=before,
+        after=audit.snapshot(locked),
+    )
+    forget_memberships(locked.user)
+    return locked
+
+
+@transaction.atomic
+def membership_delete(*, membership: Membership, actor: User | None) -> None:
+    locked = Membership.objects.select_for_update().get(pk=membership.pk)
+    before = audit.snapshot(locked)
+    pk, organisation, user = locked.pk, locked.organisation, locked.user
+    locked.delete()
+    audit.record(
+        actor=actor,
+        action="membership.deleted",
+        object_type=Membership._meta.label_lower,
+        object_id=pk,
+        organisation=organisation,
+        before=before,
+    )
+    forget_memberships(user)

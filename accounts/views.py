@@ -1,0 +1,57 @@
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from accounts.forms import ChooseOrganisationForm, SignInForm
+from accounts.models import Role
+from accounts.navigation import ROLE_CAPABILITIES
+from accounts.permissions import organisations_of, roles_in
+from accounts.selectors import ACTING_SESSION_KEY, acting_organisation
+
+
+class SignInView(auth_views.LoginView):
+    form_class = SignInForm
+    template_name = "registration/login.html"
+    redirect_authenticated_user = True
+
+
+class SignOutView(auth_views.LogoutView):
+    pass
+
+
+@login_required
+def home(request):
+    """A home page per role: what this user can do for the organisation they act for."""
+    organisation = acting_organisation(request)
+    sections = []
+    if organisation is not None:
+        for role in roles_in(request.user, organisation):
+            sections.append(
+                {"role": Role(role).label, "capabilities": ROLE_CAPABILITIES.get(role, [])}
+            )
+    return render(
+        request, "accounts/home.html", {"organisation": organisation, "sections": sections}
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def switch_organisation(request):
+    organisations = organisations_of(request.user)
+    form = ChooseOrganisationForm(
+        request.POST or None,
+        organisations=organisations,
+        initial={"organisation": getattr(acting_organisation(request), "pk", None)},
+    )
+    if request.method == "POST" and form.is_valid():
+        request.session[ACTING_SESSION_KEY] = form.cleaned_data["organisation"]
+        chosen = next(o for o in organisations if o.pk == form.cleaned_data["organisation"])
+        messages.success(request, f"You are now acting for {chosen.name}.")
+        return redirect("home")
+    return render(request, "accounts/switch_organisation.html", {"form": form})
+
+
+def accessibility(request):
+    return render(request, "accessibility.html")

@@ -1,0 +1,65 @@
+"""API plumbing shared by every app: pagination and the error format.
+
+Errors always have the shape ``{"detail": str, "errors": {field: [messages]}}``.
+"""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import exceptions, status
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from core.errors import DomainError
+
+
+class Pagination(PageNumberPagination):
+    page_size_query_param = "page_size"
+    max_page_size = 100
+
+
+def flatten_errors(data, prefix: str = "") -> dict[str, list[str]]:
+    """Turn DRF's nested error structure into ``{"field.sub[0]": [messages]}``."""
+    errors: dict[str, list[str]] = {}
+    if isinstance(data, dict):
+        for key, value in data.items():
+            name = f"{prefix}.{key}" if prefix else str(key)
+            errors.update(flatten_errors(value, name))
+    elif isinstance(data, list):
+        if all(not isinstance(item, dict | list) for item in data):
+            messages = [str(item) for item in data]
+            if messages:
+                errors.setdefault(prefix or "non_field_errors", []).extend(messages)
+        else:
+            for index, item in enumerate(data):
+                errors.update(flatten_errors(item, f"{prefix}[{index}]"))
+    elif data is not None:
+        errors.setdefault(prefix or "non_field_errors", []).append(str(data))
+    return errors
+
+
+def describe_errors(errors: dict[str, list[str]]) -> str:
+    fields = [name for name in errors if name != "non_field_errors"]
+    if not fields:
+        messages = errors.get("non_field_errors") or ["Invalid input."]
+        return " ".join(messages)
+    return "Invalid input in: " + ", ".join(fields) + "."
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, DomainError):
+        return Response({"detail": exc.message, "errors": exc.errors}, status=exc.status_code)
+    if isinstance(exc, DjangoValidationError):
+        detail = exc.message_dict if hasattr(exc, "error_dict") else exc.messages
+        exc = exceptions.ValidationError(detail=detail)
+
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        errors = flatten_errors(response.data)
+        response.data = {"detail": describe_errors(errors), "errors": errors}
+        response.status_code = status.HTTP_400_BAD_REQUEST
+    else:
+        detail = response.data.get("detail", "") if isinstance(response.data, dict) else ""
+        response.data = {"detail": str(detail), "errors": {}}
+    return response

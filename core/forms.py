@@ -1,0 +1,64 @@
+"""GOV.UK Design System markup for Django forms, so every form looks and behaves alike."""
+
+from django import forms
+from django.forms.renderers import TemplatesSetting
+
+WIDGET_CLASSES = {
+    forms.Textarea: "govuk-textarea",
+    forms.Select: "govuk-select",
+    forms.SelectMultiple: "govuk-select",
+    forms.CheckboxInput: "govuk-checkboxes__input",
+    forms.ClearableFileInput: "govuk-file-upload",
+    forms.FileInput: "govuk-file-upload",
+    forms.RadioSelect: "govuk-radios__input",
+    forms.CheckboxSelectMultiple: "govuk-checkboxes__input",
+}
+
+
+class FormRenderer(TemplatesSetting):
+    """Renders ``{{ form }}`` and ``{{ field.as_field_group }}`` with GOV.UK markup."""
+
+    form_template_name = "components/form.html"
+    field_template_name = "components/field.html"
+
+
+class GovukFormMixin:
+    """Adds GOV.UK classes to widgets and an error class to invalid inputs."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            widget = field.widget
+            css = next(
+                (name for kind, name in WIDGET_CLASSES.items() if type(widget) is kind),
+                "govuk-input",
+            )
+            existing = widget.attrs.get("class", "")
+            widget.attrs["class"] = f"{css} {existing}".strip()
+
+    def full_clean(self):
+        super().full_clean()
+        for name in self.errors:
+            if name in self.fields:
+                widget = self.fields[name].widget
+                css = widget.attrs.get("class", "")
+                base = css.split(" ")[0] if css else "govuk-input"
+                if f"{base}--error" not in css:
+                    widget.attrs["class"] = f"{css} {base}--error".strip()
+
+    def error_list_for_summary(self) -> list[tuple[str, str]]:
+        """(anchor, message) pairs for the error summary at the top of the page."""
+        items = []
+        for name, errors in self.errors.items():
+            anchor = f"#{self[name].id_for_label}" if name in self.fields else "#main-content"
+            for error in errors:
+                items.append((anchor, error))
+        return items
+
+
+class Form(GovukFormMixin, forms.Form):
+    pass
+
+
+class ModelForm(GovukFormMixin, forms.ModelForm):
+    pass

@@ -1,0 +1,220 @@
+"""Fixtures shared by every test: organisations, a user per role, API clients, a real worker."""
+
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from django.core.cache import cache
+from rest_framework.test import APIClient
+
+from accounts.models import Role
+from config.celery import app as celery_app
+from tests.factories import ForceFactory, ICTCompanyFactory, SupplierFactory, member
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+def pytest_configure(config):
+    from django.conf import settings
+
+    # Fast hashing in tests; plain static files (no collectstatic manifest); no HTTPS redirect.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.SECURE_SSL_REDIRECT = False
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    settings.WHITENOISE_AUTOREFRESH = True
+    settings.WHITENOISE_USE_FINDERS = True
+    # Tasks run eagerly in tests, except where a test starts a real worker.
+    celery_app.conf.task_always_eager = True
+    celery_app.conf.task_eager_propagates = True
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    """Throttles and other cached state must not leak from one test to the next."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def ict_company(db):
+    return ICTCompanyFactory()
+
+
+@pytest.fixture
+def force(db):
+    return ForceFactory(name="Testshire Constabulary", slug="testshire", officer_headcount=2000)
+
+
+@pytest.fixture
+def other_force(db):
+    return ForceFactory(name="Otherton Police", slug="otherton", officer_headcount=1000)
+
+
+@pytest.fixture
+def supplier(db):
+    return SupplierFactory(name="Acme Devices Ltd", slug="acme")
+
+
+@pytest.fixture
+def other_supplier(db):
+    return SupplierFactory(name="Rival Systems Ltd", slug="rival")
+
+
+@pytest.fixture
+def buyer(force):
+    return member(Role.BUYER, force, email="buyer@testshire.police.example")
+
+
+@pytest.fixture
+def finance(force):
+    return member(Role.FINANCE, force, email="finance@testshire.police.example")
+
+
+@pytest.fixture
+def delegate(force):
+    return member(Role.DELEGATE, force, email="delegate@testshire.police.example")
+
+
+@pytest.fixture
+def other_buyer(other_force):
+    return member(Role.BUYER, other_force, email="buyer@otherton.police.example")
+
+
+@pytest.fixture
+def supplier_editor(supplier):
+    return member(Role.SUPPLIER_EDITOR, supplier, email="editor@acme.example")
+
+
+@pytest.fixture
+def other_supplier_editor(other_supplier):
+    return member(Role.SUPPLIER_EDITOR, other_supplier, email="editor@rival.example")
+
+
+@pytest.fixture
+def catalogue_manager(ict_company):
+    return member(Role.CATALOGUE_MANAGER, ict_company, email="catalogue@ictco.example")
+
+
+@pytest.fixture
+def commercial_lead(ict_company):
+    return member(Role.COMMERCIAL_LEAD, ict_company, email="commercial@ictco.example")
+
+
+@pytest.fixture
+def standards_secretary(ict_company):
+    return member(Role.STANDARDS_SECRETARY, ict_company, email="secretary@ictco.example")
+
+
+@pytest.fixture
+def api():
+    """An API client; ``api.as_user(user)`` signs it in with a token-free forced login."""
+
+    class Client(APIClient):
+        def as_user(self, user):
+            self.force_authenticate(user=user)
+            return self
+
+    return Client()
+
+
+def database_url_for_subprocess() -> str:
+    """A DATABASE_URL that points another process at this test run's database."""
+    from django.db import connection
+
+    settings_dict = connection.settings_dict
+    if connection.vendor != "postgresql":
+        pytest.skip("a worker process can share only a PostgreSQL test database")
+    user = quote(settings_dict.get("USER") or "")
+    password = quote(settings_dict.get("PASSWORD") or "")
+    credentials = f"{user}:{password}@" if password else (f"{user}@" if user else "")
+    host = settings_dict.get("HOST") or "127.0.0.1"
+    port = settings_dict.get("PORT") or "5432"
+    return f"postgres://{credentials}{host}:{port}/{settings_dict['NAME']}"
+
+
+@pytest.fixture
+def celery_worker_process(request, tmp_path):
+    """A real Celery worker process consuming a queue of its own on Redis.
+
+    Tests that also need the database must use ``transactional_db`` so that the
+    worker sees committed rows; the worker is pointed at the test database.
+    """
+    redis_url = os.environ.get("REDIS_URL")
+    if not redis_url:
+        pytest.skip("REDIS_URL is not set: no Redis for a real worker")
+    queue = f"test-{uuid.uuid4().hex[:12]}"
+    env = {
+        **os.environ,
+        "REDIS_URL": redis_url,
+        "CELERY_TASK_DEFAULT_QUEUE": queue,
+        "SECRET_KEY": os.environ.get("SECRET_KEY", "test-only-secret-key-not-for-production"),
+    }
+    if "db" in request.fixturenames or "transactional_db" in request.fixturenames:
+        env["DATABASE_URL"] = database_url_for_subprocess()
+    pool = getattr(request, "param", "solo")
+    command = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "config",
+        "worker",
+        f"--pool={pool}",
+        "--concurrency=1",
+        "-Q",
+        queue,
+        "--loglevel=WARNING",
+        "--without-gossip",
+        "--without-mingle",
+        "--without-heartbeat",
+        f"--hostname={queue}@%h",
+    ]
+    log_path = tmp_path / "worker.log"
+    log = log_path.open("w")
+    process = subprocess.Popen(  # noqa: S603
+        command, cwd=PROJECT_DIR, env=env, stdout=log, stderr=subprocess.STDOUT
+    )
+    previous = (celery_app.conf.task_always_eager, celery_app.conf.task_default_queue)
+    celery_app.conf.task_always_eager = False
+    celery_app.conf.task_default_queue = queue
+    try:
+        yield process
+    finally:
+        celery_app.conf.task_always_eager, celery_app.conf.task_default_queue = previous
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+        call_report = getattr(request.node, "rep_call", None)
+        if call_report is not None and call_report.failed:
+            sys.stderr.write(log_path.read_text())
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report
+
+
+def pytest_terminal_summary(terminalreporter):
+    skipped = [
+        report
+        for report in terminalreporter.stats.get("skipped", [])
+        if "BROWSER TESTS SKIPPED" in str(report.longrepr)
+    ]
+    if skipped:
+        terminalreporter.write_sep(
+            "!", f"{len(skipped)} browser tests were SKIPPED: Chromium is not installed", red=True
+        )

@@ -1,0 +1,127 @@
+"""Settings come from the environment only; production values pass Django's deploy checks."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+from django.db import connection
+
+from config import env
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+UNSAFE_FOR_SUBPROCESS = {"DEBUG", "SECRET_KEY", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+
+
+def run_python(code: str, **environment) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if k not in UNSAFE_FOR_SUBPROCESS}
+    return subprocess.run(  # noqa: S603
+        [sys.executable, "-c", code],
+        cwd=PROJECT_DIR,
+        env={**clean, "DJANGO_SETTINGS_MODULE": "config.settings", **environment},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"), [("1", True), ("true", True), ("Yes", True), ("0", False), ("off", False)]
+)
+def test_env_bool_reads_common_spellings(monkeypatch, raw, expected):
+    monkeypatch.setenv("FLAG", raw)
+    assert env.env_bool("FLAG") is expected
+
+
+def test_env_bool_refuses_nonsense(monkeypatch):
+    monkeypatch.setenv("FLAG", "perhaps")
+    with pytest.raises(ImproperlyConfigured, match="FLAG"):
+        env.env_bool("FLAG")
+
+
+def test_env_list_splits_on_commas(monkeypatch):
+    monkeypatch.setenv("HOSTS", " a.example, b.example ,,")
+    assert env.env_list("HOSTS") == ["a.example", "b.example"]
+
+
+def test_env_int_and_decimal(monkeypatch):
+    monkeypatch.setenv("N", "12")
+    monkeypatch.setenv("RATE", "0.20")
+    assert env.env_int("N", 0) == 12
+    assert str(env.env_decimal("RATE", "0")) == "0.20"
+    monkeypatch.setenv("N", "twelve")
+    with pytest.raises(ImproperlyConfigured):
+        env.env_int("N", 0)
+
+
+def test_secret_key_is_required_when_debug_is_off():
+    result = run_python("import django; django.setup()")
+
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_without_redis_tasks_run_in_process_and_with_it_on_redis():
+    code = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.CELERY_TASK_ALWAYS_EAGER, s.CELERY_BROKER_URL, s.CACHES['default']['BACKEND'])"
+    )
+    without = run_python(code, DEBUG="1")
+    with_redis = run_python(code, DEBUG="1", REDIS_URL="redis://127.0.0.1:6379/3")
+
+    assert without.stdout.split() == [
+        "True",
+        "memory://",
+        "django.core.cache.backends.locmem.LocMemCache",
+    ]
+    assert with_redis.stdout.split() == [
+        "False",
+        "redis://127.0.0.1:6379/3",
+        "django.core.cache.backends.redis.RedisCache",
+    ]
+
+
+def test_database_url_chooses_the_database():
+    code = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "d = s.DATABASES['default']; print(d['ENGINE'], d['NAME'], d['HOST'], d['PORT'])"
+    )
+    result = run_python(code, DEBUG="1", DATABASE_URL="postgres://nc@db.internal:5433/networkcode")
+
+    assert result.stdout.split() == [
+        "django.db.backends.postgresql",
+        "networkcode",
+        "db.internal",
+        "5433",
+    ]
+
+
+def test_production_settings_pass_the_deploy_checks():
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=PROJECT_DIR,
+        env={
+            **{k: v for k, v in os.environ.items() if k not in UNSAFE_FOR_SUBPROCESS},
+            "SECRET_KEY": "k9#vQ2!pX7$wL4@nR8^tY1&uJ6*eH3(zM5)bC0-fG9+aS2_dK7=hN4",
+            "ALLOWED_HOSTS": "network-code.example",
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+@pytest.mark.django_db
+def test_ci_really_runs_on_postgresql_when_asked_to():
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        pytest.skip("DATABASE_URL does not point at PostgreSQL")
+    assert connection.vendor == "postgresql"
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT version()")
+        assert cursor.fetchone()[0].startswith("PostgreSQL")
