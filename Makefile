@@ -43,6 +43,11 @@ run: $(INSTALLED) $(ASSETS)
 	@echo "    admin@ictco.example                        staff (admin site at /admin/)"
 	@echo "  (every force has the same four users: replace avon-and-somerset with its slug)"
 	@echo ""
+	@if [ -z "$${REDIS_URL}" ]; then \
+	  echo "  Scheduled jobs run in-process every minute (no REDIS_URL)."; \
+	  $(RUN_ENV) $(BIN)/python manage.py run_scheduled_jobs --interval 60 > scheduled-jobs.log 2>&1 & \
+	fi; \
+	trap 'kill 0' INT TERM EXIT; \
 	$(RUN_ENV) $(BIN)/python manage.py runserver 127.0.0.1:8000
 
 test: $(INSTALLED) $(ASSETS)

@@ -28,6 +28,9 @@ def pytest_configure(config):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+    # The cache stays in-process even when REDIS_URL is set: clearing it between tests
+    # must never flush the Redis database that Celery's queues live in.
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     settings.WHITENOISE_AUTOREFRESH = True
     settings.WHITENOISE_USE_FINDERS = True
     # Tasks run eagerly in tests, except where a test starts a real worker.

@@ -1,7 +1,9 @@
+import datetime
 from decimal import Decimal
 
 import factory
 from django.contrib.auth.hashers import make_password
+from django.utils import timezone
 
 from accounts.models import Membership, Organisation, OrganisationKind, Role, User
 
@@ -76,3 +78,82 @@ def member(role: str, organisation: Organisation, **user_fields) -> User:
         else (Decimal("250000.00") if role == Role.FINANCE else None),
     )
     return user
+
+
+# Catalogue.
+
+
+class CategoryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "catalogue.Category"
+        django_get_or_create = ["cpv_code"]
+
+    name = "Computer equipment and supplies"
+    slug = factory.Sequence(lambda n: f"category-{n}")
+    cpv_code = "30200000-1"
+    parent = None
+
+
+class ProductFactory(factory.django.DjangoModelFactory):
+    """A published, compliant product with breaks at 1, 10 and 100 units (100, 90, 80)."""
+
+    class Meta:
+        model = "catalogue.Product"
+        skip_postgeneration_save = True
+
+    supplier = factory.SubFactory(SupplierFactory)
+    sku = factory.Sequence(lambda n: f"SKU-{n:05d}")
+    status = "published"
+    name = factory.Sequence(lambda n: f"Rugged laptop model {n}")
+    summary = "A rugged laptop for patrol vehicles."
+    description = "Sealed against dust and water; docking in vehicles; four-hour battery swap."
+    category = factory.SubFactory(CategoryFactory)
+    unit = "each"
+    list_price = Decimal("100.00")
+    lead_time_days = 14
+    is_compliant = True
+    published_at = factory.LazyFunction(timezone.now)
+
+    @factory.post_generation
+    def breaks(self, create, extracted, **kwargs):
+        """``breaks=[(1, "100.00"), (10, "90.00")]``; defaults to 1/10/100 at 100/90/80."""
+        if not create:
+            return
+        from catalogue.models import PriceBreak
+
+        tiers = extracted or [(1, self.list_price), (10, "90.00"), (100, "80.00")]
+        PriceBreak.objects.bulk_create(
+            PriceBreak(product=self, min_quantity=q, unit_price=Decimal(str(p))) for q, p in tiers
+        )
+
+
+# Standards.
+
+
+class StandardFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "standards.Standard"
+
+    reference = factory.Sequence(lambda n: f"NC-TST-{n:03d}")
+    title = factory.Sequence(lambda n: f"Test standard {n}")
+    domain = "device_security"
+
+
+class StandardVersionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "standards.StandardVersion"
+
+    standard = factory.SubFactory(StandardFactory)
+    version = 1
+    body = "Devices **must** encrypt data at rest."
+    status = "adopted"
+    effective_from = datetime.date(2026, 1, 1)
+
+
+class ConformanceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "catalogue.Conformance"
+
+    product = factory.SubFactory(ProductFactory)
+    standard_version = factory.SubFactory(StandardVersionFactory)
+    status = "verified"
