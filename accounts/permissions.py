@@ -88,3 +88,12 @@ def can_manage_memberships(user: User) -> bool:
 
 def is_ict_company_member(user: User) -> bool:
     return any(m.organisation.kind == OrganisationKind.ICT_COMPANY for m in memberships_of(user))
+
+
+# Catalogue rules.
+
+
+# Standards rules.
+
+
+# Procurement rules.

@@ -157,3 +157,6 @@ class ConformanceFactory(factory.django.DjangoModelFactory):
     product = factory.SubFactory(ProductFactory)
     standard_version = factory.SubFactory(StandardVersionFactory)
     status = "verified"
+
+
+# Procurement.

@@ -6,6 +6,7 @@ from django.utils.module_loading import import_string
 # Each app seeds its own demo data, in this order (later ones build on earlier ones).
 SEEDERS = [
     "accounts.demo.seed",
+    "standards.demo.seed_registry",
 ]
 
 
