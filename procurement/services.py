@@ -710,7 +710,7 @@ def is_fully_approved(participation: Participation, approvals: Sequence[Approval
 def _lock_for_decision(
     participation: Participation, approver: User, *, deciding: str
 ) -> tuple[JointRequisition, list[Participation], Participation, Decimal]:
-    if not rules.can_decide_share(approver, participation.force):
+    if not rules.can_decide_share(approver, participation):
         raise NotPermitted(
             f"Only a finance approver of {participation.force.name} can {deciding} its share."
         )
