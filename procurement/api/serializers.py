@@ -17,6 +17,11 @@ from procurement.models import (
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
 
+def money(amount: Decimal | None) -> str | None:
+    """Money as a string with two decimals, as DRF's DecimalField renders it."""
+    return None if amount is None else f"{amount:.2f}"
+
+
 class ForceSlugMixin(serializers.Serializer):
     force = serializers.SlugField(
         required=False,
@@ -130,23 +135,23 @@ class ParticipationSerializer(serializers.ModelSerializer):
         return self.context.get("figures", {}).get(participation.pk)
 
     @extend_schema_field(serializers.DecimalField(**MONEY, allow_null=True))
-    def get_share(self, participation) -> Decimal | None:
+    def get_share(self, participation) -> str | None:
         """Fixed at close; while open, the indicative share at the pooled price so far."""
         if participation.share is not None:
-            return participation.share
+            return money(participation.share)
         figures = self._figures(participation)
-        return figures.share if figures else None
+        return money(figures.share) if figures else None
 
     @extend_schema_field(serializers.DecimalField(**MONEY, allow_null=True))
-    def get_share_including_vat(self, participation) -> Decimal | None:
+    def get_share_including_vat(self, participation) -> str | None:
         if participation.share is None:
             return None
-        return services.share_with_vat(participation)
+        return money(services.share_with_vat(participation))
 
     @extend_schema_field(serializers.DecimalField(**MONEY, allow_null=True))
-    def get_saving(self, participation) -> Decimal | None:
+    def get_saving(self, participation) -> str | None:
         figures = self._figures(participation)
-        return figures.saving if figures else None
+        return money(figures.saving) if figures else None
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_delivery_address(self, participation) -> str | None:
@@ -239,11 +244,11 @@ class JointRequisitionSerializer(serializers.ModelSerializer):
         return self._aggregation(requisition).force_count
 
     @extend_schema_field(serializers.DecimalField(**MONEY, allow_null=True))
-    def get_unit_price(self, requisition) -> Decimal | None:
+    def get_unit_price(self, requisition) -> str | None:
         """The pooled unit price: fixed at close, indicative while open."""
         if requisition.pooled_unit_price is not None:
-            return requisition.pooled_unit_price
-        return self._aggregation(requisition).unit_price
+            return money(requisition.pooled_unit_price)
+        return money(self._aggregation(requisition).unit_price)
 
     @extend_schema_field(BreakSerializer(allow_null=True))
     def get_price_break(self, requisition):
