@@ -18,7 +18,7 @@ from procurement.models import (
     RequisitionStatus,
 )
 from tests.factories import ForceFactory, member
-from tests.procurement.conftest import join, start
+from tests.procurement.conftest import join
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
