@@ -4,7 +4,9 @@ Services call ``queue(event, ...)`` inside their transaction; nothing is sent fo
 that rolls back. The task loads the rows again and works out who to tell at send time.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import partial
 
@@ -29,10 +31,25 @@ EVENTS = {
 }
 
 
+_muted: ContextVar[bool] = ContextVar("procurement_notifications_muted", default=False)
+
+
+@contextmanager
+def muted() -> Iterator[None]:
+    """No e-mails for changes made inside (demo data is not news to anyone)."""
+    token = _muted.set(True)
+    try:
+        yield
+    finally:
+        _muted.reset(token)
+
+
 def queue(event: str, *, requisition_id: int, participation_ids: list[int] | None = None) -> None:
     """Send the e-mails for ``event`` once the current transaction commits."""
     if event not in EVENTS:
         raise ValueError(f"Unknown notification {event!r}.")
+    if _muted.get():
+        return
     from procurement.tasks import send_notification
 
     transaction.on_commit(
