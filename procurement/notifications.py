@@ -108,32 +108,38 @@ def build(event: str, requisition_id: int, participation_ids: list[int]) -> list
     chosen = [p for p in participations if p.pk in set(participation_ids)]
     if event in ("shares_awaiting_approval", "second_approval_needed"):
         queue_link = _absolute(reverse("procurement:approval_queue"))
+        finance_by_force: dict[int, list[Membership]] = {}
+        for membership in Membership.objects.filter(
+            organisation_id__in={p.force_id for p in chosen},
+            role=Role.FINANCE,
+            user__is_active=True,
+        ).select_related("user"):
+            finance_by_force.setdefault(membership.organisation_id, []).append(membership)
+        decided: set[tuple[int, int]] = set()
+        if event == "second_approval_needed":
+            decided = {
+                (a.participation_id, a.approver_id)
+                for p in chosen
+                for a in p.approvals.filter(round=p.approval_round)
+            }
         for participation in chosen:
-            finance = _users(force_ids=[participation.force_id], roles=[Role.FINANCE])
+            amount = (participation.share or 0) + (participation.vat or 0)
             deciders = [
-                u
-                for u in finance
-                if u.pk not in (participation.entered_by_id, participation.last_changed_by_id)
-            ]
-            if event == "second_approval_needed":
-                decided = set(
-                    participation.approvals.filter(round=participation.approval_round).values_list(
-                        "approver_id", flat=True
+                m.user
+                for m in finance_by_force.get(participation.force_id, [])
+                if m.user_id not in (participation.entered_by_id, participation.last_changed_by_id)
+                and (
+                    event != "second_approval_needed"
+                    or (
+                        (participation.pk, m.user_id) not in decided
+                        and (m.approval_limit or 0) >= amount
                     )
                 )
-                amount = (participation.share or 0) + (participation.vat or 0)
-                limits = dict(
-                    Membership.objects.filter(
-                        organisation_id=participation.force_id, role=Role.FINANCE
-                    ).values_list("user_id", "approval_limit")
-                )
-                deciders = [
-                    u for u in deciders if u.pk not in decided and (limits.get(u.pk) or 0) >= amount
-                ]
+            ]
             add(
                 deciders,
                 participation=participation,
-                share=format_gbp((participation.share or 0) + (participation.vat or 0)),
+                share=format_gbp(amount),
                 queue_link=queue_link,
             )
     elif event in ("break_reached", "close_blocked"):
