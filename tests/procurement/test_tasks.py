@@ -160,3 +160,28 @@ def test_an_email_task_round_trips_through_a_real_worker(
 
     assert result.get(timeout=60) == 2  # the two forces' buyers
     assert result.successful()
+
+
+def test_the_scheduled_task_is_registered_in_a_fresh_process():
+    """run_scheduled_jobs finds tasks by name in a process that never started a worker."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import PROJECT_DIR
+
+    code = (
+        "import django; django.setup(); from config.celery import app; "
+        "print('procurement.close_due_requisitions' in app.tasks)"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "SECRET_KEY": "x"}
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert result.stdout.strip() == "True"
