@@ -92,6 +92,7 @@ class ParticipationSerializer(serializers.ModelSerializer):
     only by the force itself and the ICT company (null for others)."""
 
     force = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    force_id = serializers.IntegerField(read_only=True)
     force_name = serializers.CharField(source="force.name", read_only=True)
     joint_requisition = serializers.PrimaryKeyRelatedField(read_only=True)
     share = serializers.SerializerMethodField()
@@ -110,6 +111,7 @@ class ParticipationSerializer(serializers.ModelSerializer):
             "id",
             "joint_requisition",
             "force",
+            "force_id",
             "force_name",
             "quantity",
             "share",
@@ -294,6 +296,7 @@ class JointRequisitionSerializer(serializers.ModelSerializer):
 
 class OrderLineSerializer(serializers.ModelSerializer):
     force = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    force_id = serializers.IntegerField(read_only=True)
     force_name = serializers.CharField(source="force.name", read_only=True)
 
     class Meta:
@@ -301,6 +304,7 @@ class OrderLineSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "force",
+            "force_id",
             "force_name",
             "participation",
             "quantity",
