@@ -402,7 +402,8 @@ def participation_join(
             organisation=force,
             after=audit.snapshot(participation),
         )
-    if _price_break_reached(locked, total_before, _active_total([*participations, participation])):
+    counted = participations if existing is not None else [*participations, participation]
+    if _price_break_reached(locked, total_before, _active_total(counted)):
         notifications.queue("break_reached", requisition_id=locked.pk)
     return participation
 

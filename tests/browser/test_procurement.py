@@ -86,3 +86,49 @@ def test_forces_pool_demand_from_start_to_award(page, force, other_force, suppli
     assert "£1,188.00" in page.content()
     requisition.refresh_from_db()
     assert requisition.status == RequisitionStatus.AWARDED
+
+
+def test_the_other_procurement_pages_have_no_serious_accessibility_violations(
+    page, force, other_force, supplier, ict_company
+):
+    from procurement import services
+    from tests.procurement.conftest import join, start
+
+    buyer = member(Role.BUYER, force, email="buyer@testshire.police.example")
+    other_buyer = member(Role.BUYER, other_force, email="buyer@otherton.police.example")
+    finance = member(Role.FINANCE, force, email="finance@testshire.police.example")
+    other_finance = member(Role.FINANCE, other_force, email="finance@otherton.police.example")
+    lead = member(Role.COMMERCIAL_LEAD, ict_company, email="commercial@ictco.example")
+    product = compliant_product(supplier=supplier, name="Rugged laptop R1")
+    start(buyer, force, product, quantity=3)
+    awarded = start(buyer, force, product, quantity=5)
+    join(awarded, other_buyer, other_force, quantity=6)
+    services.requisition_close(requisition=awarded, user=buyer)
+    for share, approver in zip(
+        awarded.participations.order_by("force__name"), (other_finance, finance), strict=True
+    ):
+        services.participation_approve(participation=share, approver=approver)
+    order = services.requisition_award(requisition=awarded, user=lead)
+
+    visits = {
+        "buyer@otherton.police.example": [
+            "/requisitions/open/?quantity=4",
+            "/requisitions/",
+            f"/requisitions/new/?product={product.pk}",
+            "/requisitions/new/?q=laptop",
+            f"/requisitions/{awarded.pk - 1}/take-part/",
+            f"/requisitions/orders/{order.pk}/",
+        ],
+        "commercial@ictco.example": [
+            "/requisitions/commercial/",
+            "/requisitions/orders/",
+            f"/requisitions/{awarded.pk}/",
+        ],
+    }
+    for email, paths in visits.items():
+        sign_in(page, email, PASSWORD)
+        for path in paths:
+            page.goto(path)
+            assert page.locator("h1").count() == 1, path
+            assert serious_violations(page) == [], path
+        sign_out(page)
