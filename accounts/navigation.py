@@ -148,6 +148,13 @@ def navigation_items(path: str) -> list[dict]:
             href = reverse(url_name)
         except NoReverseMatch:
             continue
-        current = path == href if href == "/" else path.startswith(href)
-        items.append({"label": label, "href": href, "current": current})
+        matches = path == href if href == "/" else path.startswith(href)
+        items.append({"label": label, "href": href, "current": matches})
+    # One item is current: the longest matching link (/requisitions/orders/ is Orders,
+    # not Requisitions).
+    matching = [item for item in items if item["current"]]
+    if len(matching) > 1:
+        longest = max(matching, key=lambda item: len(item["href"]))
+        for item in matching:
+            item["current"] = item is longest
     return items

@@ -97,3 +97,51 @@ def is_ict_company_member(user: User) -> bool:
 
 
 # Procurement rules.
+
+
+def forces_where(user: User, role: str) -> list[Organisation]:
+    """The forces in which the user holds ``role``."""
+    return [o for o in organisations_with_role(user, role) if o.kind == OrganisationKind.FORCE]
+
+
+def can_start_requisition(user: User, force: Organisation) -> bool:
+    """A force's buyer opens a requisition for their force (which becomes the lead force)."""
+    return force.kind == OrganisationKind.FORCE and has_role(user, Role.BUYER, force)
+
+
+def can_take_part_for(user: User, force: Organisation) -> bool:
+    """Joining, changing and withdrawing a force's participation: that force's buyers."""
+    return force.kind == OrganisationKind.FORCE and has_role(user, Role.BUYER, force)
+
+
+def can_close_requisition(user: User, requisition) -> bool:
+    """The lead force's buyers may close early; the scheduler closes at ``closes_at``."""
+    return has_role(user, Role.BUYER, requisition.lead_force)
+
+
+def can_cancel_requisition(user: User, requisition) -> bool:
+    """The lead force (its buyers) or the ICT company (its commercial leads), before award."""
+    return has_role(user, Role.BUYER, requisition.lead_force) or is_commercial_lead(user)
+
+
+def can_decide_share(user: User, participation) -> bool:
+    """A force's finance approvers decide on that force's share, and nobody else."""
+    return has_role(user, Role.FINANCE, participation.force)
+
+
+def is_commercial_lead(user: User) -> bool:
+    return any(
+        m.role == Role.COMMERCIAL_LEAD and m.organisation.kind == OrganisationKind.ICT_COMPANY
+        for m in memberships_of(user)
+    )
+
+
+def can_sign_off_and_award(user: User) -> bool:
+    """Sign-off above the threshold and award are the ICT company's commercial leads'."""
+    return is_commercial_lead(user)
+
+
+def can_see_participation_details(user: User, participation) -> bool:
+    """Delivery address, cost centre, needed-by date and internal note: the force's own
+    users and the ICT company only; other forces see quantities, shares and statuses."""
+    return is_member(user, participation.force) or is_ict_company_member(user)

@@ -10,6 +10,10 @@ app = Celery("network_code")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 app.conf.beat_schedule = {}
+app.conf.beat_schedule["close-due-requisitions"] = {
+    "task": "procurement.close_due_requisitions",
+    "schedule": 60.0,
+}
 
 
 @app.task(name="network_code.ping")

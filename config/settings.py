@@ -251,6 +251,10 @@ SPECTACULAR_SETTINGS = {
 # Domain settings.
 DEMO_PASSWORD = env_str("DEMO_PASSWORD", "network-code-demo")
 VAT_RATE = env_decimal("VAT_RATE", "0.20")
+# Open Contracting: every joint requisition's ocid is "<prefix>-<unique id>".
+OCDS_OCID_PREFIX = env_str("OCDS_OCID_PREFIX", "ocds-nc0001")
+# The address of the site, for links in e-mails.
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 
 LOGGING = {
     "version": 1,

@@ -5,6 +5,9 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+# The largest quantity one force may ask for in one requisition: anything above is a typo.
+MAX_QUANTITY = 1_000_000
+
 
 class ThresholdKind(models.TextChoices):
     SIGN_OFF = "sign_off", "Procurement threshold (commercial lead sign-off)"
@@ -102,6 +105,11 @@ class JointRequisition(models.Model):
     cancelled_at = models.DateTimeField(null=True, blank=True)
     cancellation_reason = models.TextField(blank=True)
 
+    # Set when the scheduled close could not close it (e.g. the product lapsed), so that the
+    # lead force is told once, not every minute.
+    close_blocked_reason = models.TextField(blank=True)
+    close_blocked_at = models.DateTimeField(null=True, blank=True)
+
     class Meta:
         ordering = ["-created_at"]
         constraints = [
@@ -171,6 +179,9 @@ class Participation(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(quantity__gte=1), name="participation_quantity_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(quantity__lte=MAX_QUANTITY), name="participation_quantity_not_absurd"
             ),
             models.CheckConstraint(
                 condition=Q(status__in=ParticipationStatus.values),

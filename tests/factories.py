@@ -67,8 +67,8 @@ class MembershipFactory(factory.django.DjangoModelFactory):
 
 def member(role: str, organisation: Organisation, **user_fields) -> User:
     """A new user holding one role in one organisation."""
-    user = UserFactory(**user_fields)
     approval_limit = user_fields.pop("approval_limit", None)
+    user = UserFactory(**user_fields)
     MembershipFactory(
         user=user,
         organisation=organisation,
@@ -160,3 +160,11 @@ class ConformanceFactory(factory.django.DjangoModelFactory):
 
 
 # Procurement.
+
+
+def compliant_product(**fields):
+    """A published product whose compliance holds when recomputed from its rows (a verified
+    conformance to an adopted standard version), as closing a requisition checks."""
+    product = ProductFactory(**fields)
+    ConformanceFactory(product=product)
+    return product

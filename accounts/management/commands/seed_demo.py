@@ -7,6 +7,8 @@ from django.utils.module_loading import import_string
 SEEDERS = [
     "accounts.demo.seed",
     "standards.demo.seed_registry",
+    # The catalogue's seeder goes before this one: procurement uses its products.
+    "procurement.demo.seed",
 ]
 
 

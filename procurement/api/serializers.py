@@ -1,0 +1,356 @@
+from decimal import Decimal
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from accounts import permissions as rules
+from procurement import selectors, services
+from procurement.models import (
+    MAX_QUANTITY,
+    Approval,
+    JointRequisition,
+    Order,
+    OrderLine,
+    Participation,
+)
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+
+
+def money(amount: Decimal | None) -> str | None:
+    """Money as a string with two decimals, as DRF's DecimalField renders it."""
+    return None if amount is None else f"{amount:.2f}"
+
+
+class ForceSlugMixin(serializers.Serializer):
+    force = serializers.SlugField(
+        required=False,
+        help_text="The force you act for (its slug): required when you are a buyer of several.",
+    )
+
+
+class ParticipationInputSerializer(ForceSlugMixin):
+    quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY)
+    delivery_address = serializers.CharField(max_length=1000)
+    cost_centre = serializers.CharField(max_length=50)
+    needed_by = serializers.DateField(required=False, allow_null=True)
+    internal_note = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+
+
+class ParticipationChangeSerializer(serializers.Serializer):
+    quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY, required=False)
+    delivery_address = serializers.CharField(max_length=1000, required=False)
+    cost_centre = serializers.CharField(max_length=50, required=False)
+    needed_by = serializers.DateField(required=False, allow_null=True)
+    internal_note = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+
+
+class RequisitionInputSerializer(ParticipationInputSerializer):
+    product = serializers.IntegerField(min_value=1)
+    closes_at = serializers.DateTimeField()
+    note = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    title = serializers.CharField(required=False, allow_blank=True, max_length=200)
+
+
+class CommentSerializer(serializers.Serializer):
+    comment = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+
+
+class CancelSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=5000)
+
+
+class ApprovalSerializer(serializers.ModelSerializer):
+    approver = serializers.EmailField(source="approver.email", read_only=True)
+
+    class Meta:
+        model = Approval
+        fields = [
+            "id",
+            "approver",
+            "decision",
+            "comment",
+            "amount",
+            "approver_limit",
+            "round",
+            "created_at",
+        ]
+
+
+class BreakSerializer(serializers.Serializer):
+    min_quantity = serializers.IntegerField()
+    unit_price = serializers.DecimalField(**MONEY)
+
+
+class NextBreakSerializer(BreakSerializer):
+    units_to_reach = serializers.IntegerField()
+
+
+class ParticipationSerializer(serializers.ModelSerializer):
+    """Quantities, shares and statuses are seen by every force in the requisition; delivery
+    address, cost centre, needed-by date, internal note, split-purchase flag and approvals
+    only by the force itself and the ICT company (null for others)."""
+
+    force = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    force_id = serializers.IntegerField(read_only=True)
+    force_name = serializers.CharField(source="force.name", read_only=True)
+    joint_requisition = serializers.PrimaryKeyRelatedField(read_only=True)
+    share = serializers.SerializerMethodField()
+    share_including_vat = serializers.SerializerMethodField()
+    saving = serializers.SerializerMethodField()
+    delivery_address = serializers.SerializerMethodField()
+    cost_centre = serializers.SerializerMethodField()
+    needed_by = serializers.SerializerMethodField()
+    internal_note = serializers.SerializerMethodField()
+    split_purchase_flag = serializers.SerializerMethodField()
+    approvals = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Participation
+        fields = [
+            "id",
+            "joint_requisition",
+            "force",
+            "force_id",
+            "force_name",
+            "quantity",
+            "share",
+            "vat",
+            "share_including_vat",
+            "saving",
+            "status",
+            "approval_round",
+            "delivery_address",
+            "cost_centre",
+            "needed_by",
+            "internal_note",
+            "split_purchase_flag",
+            "approvals",
+            "created_at",
+            "updated_at",
+        ]
+
+    def _private(self, participation) -> bool:
+        return rules.can_see_participation_details(self.context["request"].user, participation)
+
+    def _figures(self, participation):
+        return self.context.get("figures", {}).get(participation.pk)
+
+    @extend_schema_field(serializers.DecimalField(**MONEY, allow_null=True))
+    def get_share(self, participation) -> str | None:
+        """Fixed at close; while open, the indicative share at the pooled price so far."""
+        if participation.share is not None:
+            return money(participation.share)
+        figures = self._figures(participation)
+        return money(figures.share) if figures else None
+
+    @extend_schema_field(serializers.DecimalField(**MONEY, allow_null=True))
+    def get_share_including_vat(self, participation) -> str | None:
+        if participation.share is None:
+            return None
+        return money(services.share_with_vat(participation))
+
+    @extend_schema_field(serializers.DecimalField(**MONEY, allow_null=True))
+    def get_saving(self, participation) -> str | None:
+        figures = self._figures(participation)
+        return money(figures.saving) if figures else None
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_delivery_address(self, participation) -> str | None:
+        return participation.delivery_address if self._private(participation) else None
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_cost_centre(self, participation) -> str | None:
+        return participation.cost_centre if self._private(participation) else None
+
+    @extend_schema_field(serializers.DateField(allow_null=True))
+    def get_needed_by(self, participation):
+        return participation.needed_by if self._private(participation) else None
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_internal_note(self, participation) -> str | None:
+        return participation.internal_note if self._private(participation) else None
+
+    @extend_schema_field(serializers.JSONField(allow_null=True))
+    def get_split_purchase_flag(self, participation):
+        return participation.split_purchase_flag if self._private(participation) else None
+
+    @extend_schema_field(ApprovalSerializer(many=True, allow_null=True))
+    def get_approvals(self, participation):
+        if not self._private(participation):
+            return None
+        return ApprovalSerializer(participation.approvals.all(), many=True).data
+
+
+class JointRequisitionSerializer(serializers.ModelSerializer):
+    product = serializers.PrimaryKeyRelatedField(read_only=True)
+    product_name = serializers.CharField(source="product.name", read_only=True)
+    supplier = serializers.SlugRelatedField(
+        source="product.supplier", slug_field="slug", read_only=True
+    )
+    lead_force = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    total_quantity = serializers.SerializerMethodField()
+    force_count = serializers.SerializerMethodField()
+    unit_price = serializers.SerializerMethodField()
+    price_break = serializers.SerializerMethodField()
+    next_break = serializers.SerializerMethodField()
+    participations = serializers.SerializerMethodField()
+    order = serializers.SerializerMethodField()
+
+    class Meta:
+        model = JointRequisition
+        fields = [
+            "id",
+            "ocid",
+            "title",
+            "note",
+            "product",
+            "product_name",
+            "supplier",
+            "lead_force",
+            "status",
+            "closes_at",
+            "created_at",
+            "closed_at",
+            "total_quantity",
+            "force_count",
+            "unit_price",
+            "price_break",
+            "next_break",
+            "vat_rate",
+            "subtotal",
+            "vat",
+            "total",
+            "needs_sign_off",
+            "signed_off_at",
+            "awarded_at",
+            "cancelled_at",
+            "cancellation_reason",
+            "close_blocked_reason",
+            "participations",
+            "order",
+        ]
+
+    def _aggregation(self, requisition):
+        cache = self.context.setdefault("_aggregations", {})
+        if requisition.pk not in cache:
+            cache[requisition.pk] = selectors.requisition_aggregation(requisition)
+        return cache[requisition.pk]
+
+    def get_total_quantity(self, requisition) -> int:
+        if requisition.total_quantity is not None:
+            return requisition.total_quantity
+        return self._aggregation(requisition).total_quantity
+
+    def get_force_count(self, requisition) -> int:
+        return self._aggregation(requisition).force_count
+
+    @extend_schema_field(serializers.DecimalField(**MONEY, allow_null=True))
+    def get_unit_price(self, requisition) -> str | None:
+        """The pooled unit price: fixed at close, indicative while open."""
+        if requisition.pooled_unit_price is not None:
+            return money(requisition.pooled_unit_price)
+        return money(self._aggregation(requisition).unit_price)
+
+    @extend_schema_field(BreakSerializer(allow_null=True))
+    def get_price_break(self, requisition):
+        tier = self._aggregation(requisition).price_break
+        if tier is None:
+            return None
+        return BreakSerializer(tier).data
+
+    @extend_schema_field(NextBreakSerializer(allow_null=True))
+    def get_next_break(self, requisition):
+        """The next cheaper break and how many more units reach it (null once closed)."""
+        aggregation = self._aggregation(requisition)
+        if requisition.status != "open" or aggregation.next_break is None:
+            return None
+        return {
+            "min_quantity": aggregation.next_break.min_quantity,
+            "unit_price": str(aggregation.next_break.unit_price),
+            "units_to_reach": aggregation.units_to_next_break,
+        }
+
+    @extend_schema_field(ParticipationSerializer(many=True))
+    def get_participations(self, requisition):
+        figures = {f.key: f for f in self._aggregation(requisition).forces}
+        return ParticipationSerializer(
+            requisition.participations.all(),
+            many=True,
+            context={**self.context, "figures": figures},
+        ).data
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_order(self, requisition) -> int | None:
+        order = (
+            getattr(requisition, "order", None)
+            if requisition.status
+            in (
+                "awarded",
+                "contracted",
+            )
+            else None
+        )
+        return order.pk if order else None
+
+
+class OrderLineSerializer(serializers.ModelSerializer):
+    force = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    force_id = serializers.IntegerField(read_only=True)
+    force_name = serializers.CharField(source="force.name", read_only=True)
+
+    class Meta:
+        model = OrderLine
+        fields = [
+            "id",
+            "force",
+            "force_id",
+            "force_name",
+            "participation",
+            "quantity",
+            "unit_price",
+            "share",
+            "vat",
+            "total",
+            "delivery_address",
+            "cost_centre",
+        ]
+
+
+class OrderSerializer(serializers.ModelSerializer):
+    """Each order with its lines: every line for the supplier and the ICT company, a
+    force's own line for a force (the totals are the whole order's)."""
+
+    supplier = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    supplier_name = serializers.CharField(source="supplier.name", read_only=True)
+    product = serializers.IntegerField(source="joint_requisition.product_id", read_only=True)
+    lines = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Order
+        fields = [
+            "id",
+            "number",
+            "joint_requisition",
+            "product",
+            "supplier",
+            "supplier_name",
+            "status",
+            "unit_price",
+            "subtotal",
+            "vat",
+            "total",
+            "notifiable",
+            "documents_requested_at",
+            "created_at",
+            "lines",
+        ]
+
+    @extend_schema_field(OrderLineSerializer(many=True))
+    def get_lines(self, order):
+        user = self.context["request"].user
+        lines = list(order.lines.all())
+        if not selectors.sees_every_line(user, order):
+            force_ids = selectors.force_ids_of(user)
+            lines = [line for line in lines if line.force_id in force_ids]
+        return OrderLineSerializer(lines, many=True).data

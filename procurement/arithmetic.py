@@ -1,0 +1,191 @@
+"""The arithmetic of pooling: what the pooled quantity costs and how it is shared.
+
+Pure functions over price breaks and quantities, so that the page, the API, the close
+and the property tests all use the same figures. Which break applies is asked of
+``catalogue.pricing`` (the one price-break function); nothing here decides a price.
+"""
+
+from collections.abc import Hashable, Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from catalogue.pricing import BreakLike, break_for, next_break_after, sorted_breaks
+from core.money import ZERO, allocate, to_pence, vat_on
+
+# A DecimalField(max_digits=14, decimal_places=2) holds up to this.
+LARGEST_AMOUNT = Decimal("999999999999.99")
+
+
+class AmountTooLarge(ValueError):
+    """The order would exceed what the books can hold: the quantities are absurd."""
+
+
+@dataclass(frozen=True)
+class Share:
+    """One force's part of a pooled order, in pence."""
+
+    key: Hashable
+    quantity: int
+    net: Decimal
+    vat: Decimal
+
+    @property
+    def total(self) -> Decimal:
+        return self.net + self.vat
+
+
+@dataclass(frozen=True)
+class Pool:
+    """The pooled price and every share: ``sum(net) == subtotal``, ``sum(vat) == vat``."""
+
+    total_quantity: int
+    price_break: BreakLike
+    unit_price: Decimal
+    vat_rate: Decimal
+    shares: list[Share]
+    subtotal: Decimal
+    vat: Decimal
+
+    @property
+    def total(self) -> Decimal:
+        return self.subtotal + self.vat
+
+    def share_for(self, key: Hashable) -> Share:
+        return next(share for share in self.shares if share.key == key)
+
+
+def cost_alone(breaks: Iterable[BreakLike], quantity: int) -> Decimal:
+    """What a force would pay, net of VAT, buying ``quantity`` units on its own."""
+    return to_pence(break_for(breaks, quantity).unit_price * quantity)
+
+
+def pool(
+    breaks: Sequence[BreakLike], quantities: Sequence[tuple[Hashable, int]], vat_rate: Decimal
+) -> Pool:
+    """Total quantity -> price break -> pooled unit price; each share = quantity x price.
+
+    VAT is charged on the subtotal and allocated across the shares in proportion to them,
+    so that the forces' VAT adds up exactly to the order's VAT.
+    """
+    if not quantities:
+        raise ValueError("A pool needs at least one quantity.")
+    total_quantity = sum(quantity for _, quantity in quantities)
+    price_break = break_for(breaks, total_quantity)
+    unit_price = price_break.unit_price
+    nets = [to_pence(unit_price * quantity) for _, quantity in quantities]
+    subtotal = sum(nets, ZERO)
+    vat = vat_on(subtotal, vat_rate)
+    if subtotal + vat > LARGEST_AMOUNT:
+        raise AmountTooLarge("The order total is too large: check the quantities.")
+    vats = allocate(vat, nets)
+    shares = [
+        Share(key=key, quantity=quantity, net=net, vat=share_vat)
+        for (key, quantity), net, share_vat in zip(quantities, nets, vats, strict=True)
+    ]
+    return Pool(
+        total_quantity=total_quantity,
+        price_break=price_break,
+        unit_price=unit_price,
+        vat_rate=vat_rate,
+        shares=shares,
+        subtotal=subtotal,
+        vat=vat,
+    )
+
+
+@dataclass(frozen=True)
+class ForceFigures:
+    """One force's indicative figures while a requisition is open (net of VAT)."""
+
+    key: Hashable
+    quantity: int
+    share: Decimal
+    unit_price_alone: Decimal
+    cost_alone: Decimal
+
+    @property
+    def saving(self) -> Decimal:
+        return self.cost_alone - self.share
+
+
+@dataclass(frozen=True)
+class Aggregation:
+    """The live figures of an open requisition: total, break reached, next break, savings."""
+
+    total_quantity: int
+    force_count: int
+    price_break: BreakLike | None
+    unit_price: Decimal | None
+    next_break: BreakLike | None
+    units_to_next_break: int | None
+    forces: list[ForceFigures]
+
+    @property
+    def indicative_subtotal(self) -> Decimal:
+        return sum((f.share for f in self.forces), ZERO)
+
+    @property
+    def total_saving(self) -> Decimal:
+        return sum((f.saving for f in self.forces), ZERO)
+
+
+def aggregate(
+    breaks: Sequence[BreakLike], quantities: Sequence[tuple[Hashable, int]]
+) -> Aggregation:
+    """The indicative figures for the quantities pledged so far."""
+    ordered = sorted_breaks(breaks)
+    total_quantity = sum(quantity for _, quantity in quantities)
+    if total_quantity == 0:
+        first = ordered[0] if ordered else None
+        return Aggregation(0, 0, None, None, first, first.min_quantity if first else None, [])
+    price_break = break_for(ordered, total_quantity)
+    unit_price = price_break.unit_price
+    following = next_break_after(ordered, total_quantity)
+    forces = [
+        ForceFigures(
+            key=key,
+            quantity=quantity,
+            share=to_pence(unit_price * quantity),
+            unit_price_alone=break_for(ordered, quantity).unit_price,
+            cost_alone=cost_alone(ordered, quantity),
+        )
+        for key, quantity in quantities
+    ]
+    return Aggregation(
+        total_quantity=total_quantity,
+        force_count=len(quantities),
+        price_break=price_break,
+        unit_price=unit_price,
+        next_break=following,
+        units_to_next_break=(following.min_quantity - total_quantity) if following else None,
+        forces=forces,
+    )
+
+
+@dataclass(frozen=True)
+class JoiningSaving:
+    """What a force would pay for ``quantity`` units by joining, against buying alone."""
+
+    quantity: int
+    pooled_unit_price: Decimal
+    unit_price_alone: Decimal
+    share: Decimal
+    cost_alone: Decimal
+
+    @property
+    def saving(self) -> Decimal:
+        return self.cost_alone - self.share
+
+
+def saving_by_joining(
+    breaks: Sequence[BreakLike], pledged_quantity: int, quantity: int
+) -> JoiningSaving:
+    pooled = break_for(breaks, pledged_quantity + quantity).unit_price
+    alone = break_for(breaks, quantity).unit_price
+    return JoiningSaving(
+        quantity=quantity,
+        pooled_unit_price=pooled,
+        unit_price_alone=alone,
+        share=to_pence(pooled * quantity),
+        cost_alone=to_pence(alone * quantity),
+    )

@@ -1,0 +1,1091 @@
+"""Every write of joint requisitions, participations, approvals and orders.
+
+All status changes go through ``transition`` (one object) or ``transition_many`` (a batch
+that is audited once), checked against the maps below. Each service is atomic, locks the
+requisition row first and then its participations ordered by primary key, re-checks the
+state it locked, changes its rows, and writes its audit event last (the audit chain's
+lock is the last one taken). E-mails are queued after commit.
+
+Rejection (decided for issue 4): a rejected share drops its force out; the pooled price
+is recomputed for the forces that remain, from their quantities. A share (including VAT)
+that rises needs approving again: its ``approval_round`` goes up and the approvals of the
+earlier round no longer count. A share that falls or stays the same keeps its approvals,
+since an approval of a larger amount covers a smaller one. If no participation remains,
+the requisition is cancelled. When every remaining share is approved, the requisition is
+approved.
+"""
+
+import datetime
+import uuid
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Model
+from django.utils import timezone
+
+from accounts import audit
+from accounts import permissions as rules
+from accounts.models import Organisation, User
+from catalogue import compliance
+from catalogue.models import PriceBreak, Product, ProductStatus
+from catalogue.pricing import unit_price_for
+from core.errors import DomainError, InvalidTransition, NotFound, NotPermitted
+from procurement import arithmetic, notifications, selectors
+from procurement.models import (
+    MAX_QUANTITY,
+    Approval,
+    ApprovalDecision,
+    JointRequisition,
+    Order,
+    OrderLine,
+    OrderStatus,
+    Participation,
+    ParticipationStatus,
+    RequisitionStatus,
+    ThresholdKind,
+)
+
+RS = RequisitionStatus
+PS = ParticipationStatus
+
+REQUISITION_TRANSITIONS: dict[str, frozenset[str]] = {
+    RS.OPEN: frozenset({RS.CLOSED, RS.CANCELLED}),
+    RS.CLOSED: frozenset({RS.APPROVED, RS.CANCELLED}),
+    RS.APPROVED: frozenset({RS.AWARDED, RS.CANCELLED}),
+    RS.AWARDED: frozenset({RS.CONTRACTED}),
+    RS.CONTRACTED: frozenset(),
+    RS.CANCELLED: frozenset(),
+}
+PARTICIPATION_TRANSITIONS: dict[str, frozenset[str]] = {
+    PS.ACTIVE: frozenset({PS.WITHDRAWN, PS.AWAITING_APPROVAL}),
+    PS.WITHDRAWN: frozenset({PS.ACTIVE}),
+    PS.AWAITING_APPROVAL: frozenset({PS.APPROVED, PS.REJECTED}),
+    # A share that rises when another force's share is rejected is approved again.
+    PS.APPROVED: frozenset({PS.AWAITING_APPROVAL}),
+    PS.REJECTED: frozenset(),
+}
+ORDER_TRANSITIONS: dict[str, frozenset[str]] = {
+    OrderStatus.PLACED: frozenset({OrderStatus.CONTRACTED, OrderStatus.CANCELLED}),
+    OrderStatus.CONTRACTED: frozenset(),
+    OrderStatus.CANCELLED: frozenset(),
+}
+TRANSITIONS: dict[type[Model], dict[str, frozenset[str]]] = {
+    JointRequisition: REQUISITION_TRANSITIONS,
+    Participation: PARTICIPATION_TRANSITIONS,
+    Order: ORDER_TRANSITIONS,
+}
+
+MAX_OPEN_DAYS = 366
+MAX_TEXT = 5000
+SPLIT_PURCHASE_WINDOW = datetime.timedelta(days=365)
+
+
+# Transitions.
+
+
+def _label(instance: Model, status: str) -> str:
+    field = instance._meta.get_field("status")
+    return str(dict(field.choices).get(status, status)).lower()
+
+
+def check_transition(instance: Model, to: str) -> None:
+    allowed = TRANSITIONS[type(instance)]
+    if to not in allowed[instance.status]:
+        name = instance._meta.verbose_name
+        raise InvalidTransition(
+            f"This {name} is {_label(instance, instance.status)}: "
+            f"it cannot become {_label(instance, to)}."
+        )
+
+
+def transition(
+    instance: Model,
+    to: str,
+    *,
+    actor: User | None,
+    action: str,
+    organisation: Organisation | None = None,
+    changes: dict[str, Any] | None = None,
+    details: dict[str, Any] | None = None,
+) -> Model:
+    """Validate, save and audit one status change (with the fields that change with it)."""
+    check_transition(instance, to)
+    before = audit.snapshot(instance)
+    for name, value in (changes or {}).items():
+        setattr(instance, name, value)
+    instance.status = to
+    instance.save()
+    after = audit.snapshot(instance)
+    if details:
+        after = {**after, **audit.to_json(details)}
+    audit.record(
+        actor=actor,
+        action=action,
+        obj=instance,
+        organisation=organisation,
+        before=before,
+        after=after,
+    )
+    return instance
+
+
+def transition_many(instances: Sequence[Model], to: str, fields: Sequence[str] = ()) -> None:
+    """Validate and save a batch of status changes in one query; the caller audits them
+    together in one event, so that the cost does not grow with the number of forces."""
+    if not instances:
+        return
+    for instance in instances:
+        check_transition(instance, to)
+        instance.status = to
+    model = type(instances[0])
+    now = timezone.now()
+    update = ["status", *fields]
+    if any(f.name == "updated_at" for f in model._meta.concrete_fields):
+        for instance in instances:
+            instance.updated_at = now
+        update.append("updated_at")
+    model.objects.bulk_update(instances, update)
+
+
+# Locking.
+
+
+def _lock_requisition(requisition: JointRequisition | int) -> JointRequisition:
+    pk = requisition.pk if isinstance(requisition, JointRequisition) else requisition
+    try:
+        return (
+            JointRequisition.objects.select_for_update(of=("self",))
+            .select_related("product", "lead_force")
+            .get(pk=pk)
+        )
+    except JointRequisition.DoesNotExist as error:
+        raise NotFound("There is no such requisition.") from error
+
+
+def _lock_participations(requisition: JointRequisition) -> list[Participation]:
+    return list(
+        Participation.objects.select_for_update(of=("self",))
+        .filter(joint_requisition=requisition)
+        .select_related("force")
+        .order_by("pk")
+    )
+
+
+def _find(participations: Iterable[Participation], pk: int) -> Participation:
+    for participation in participations:
+        if participation.pk == pk:
+            return participation
+    raise NotFound("There is no such participation.")
+
+
+# Validation of input.
+
+
+def _validated_quantity(quantity: Any) -> int:
+    if isinstance(quantity, bool) or not isinstance(quantity, int):
+        raise DomainError("Enter the quantity as a whole number.", field="quantity")
+    if quantity < 1:
+        raise DomainError("The quantity must be at least 1.", field="quantity")
+    if quantity > MAX_QUANTITY:
+        raise DomainError(
+            f"The quantity must be {MAX_QUANTITY:,} or fewer: check it for a typing mistake.",
+            field="quantity",
+        )
+    return quantity
+
+
+def _validated_details(
+    *, delivery_address: str, cost_centre: str, internal_note: str = ""
+) -> tuple[str, str, str]:
+    errors: dict[str, list[str]] = {}
+    delivery_address = (delivery_address or "").strip()
+    cost_centre = (cost_centre or "").strip()
+    internal_note = (internal_note or "").strip()
+    if not delivery_address:
+        errors["delivery_address"] = ["Enter the delivery address."]
+    elif len(delivery_address) > 1000:
+        errors["delivery_address"] = ["The delivery address must be 1,000 characters or fewer."]
+    if not cost_centre:
+        errors["cost_centre"] = ["Enter the cost centre."]
+    elif len(cost_centre) > 50:
+        errors["cost_centre"] = ["The cost centre must be 50 characters or fewer."]
+    if len(internal_note) > MAX_TEXT:
+        errors["internal_note"] = [f"The note must be {MAX_TEXT:,} characters or fewer."]
+    if errors:
+        raise DomainError(next(iter(errors.values()))[0], errors=errors)
+    return delivery_address, cost_centre, internal_note
+
+
+def _require_buyer(user: User, force: Organisation) -> None:
+    if not rules.can_take_part_for(user, force):
+        raise NotPermitted(f"Only a buyer of {force.name} can do this for it.")
+
+
+# Starting, joining, changing, withdrawing.
+
+
+def new_ocid() -> str:
+    return f"{settings.OCDS_OCID_PREFIX}-{uuid.uuid4()}"
+
+
+@transaction.atomic
+def requisition_start(
+    *,
+    user: User,
+    force: Organisation,
+    product: Product,
+    closes_at: datetime.datetime,
+    quantity: int,
+    delivery_address: str,
+    cost_centre: str,
+    note: str = "",
+    title: str = "",
+    needed_by: datetime.date | None = None,
+    internal_note: str = "",
+) -> JointRequisition:
+    """A buyer opens a requisition for a published, compliant product; their force leads."""
+    if not rules.can_start_requisition(user, force):
+        raise NotPermitted(f"Only a buyer of {force.name} can start a requisition for it.")
+    product = Product.objects.select_for_update().select_related("supplier").get(pk=product.pk)
+    if product.status != ProductStatus.PUBLISHED:
+        raise DomainError(
+            "This product is not published in the catalogue: it cannot be requisitioned.",
+            field="product",
+        )
+    if not product.is_compliant:
+        raise DomainError(
+            "This product does not conform to the network code's standards: "
+            "it cannot be requisitioned.",
+            field="product",
+        )
+    if not PriceBreak.objects.filter(product=product).exists():
+        raise DomainError("This product has no prices yet.", field="product")
+    now = timezone.now()
+    if closes_at is None or timezone.is_naive(closes_at):
+        raise DomainError("Enter the closing date and time with a time zone.", field="closes_at")
+    if closes_at <= now:
+        raise DomainError("The closing time must be in the future.", field="closes_at")
+    if closes_at > now + datetime.timedelta(days=MAX_OPEN_DAYS):
+        raise DomainError("The closing time must be within a year.", field="closes_at")
+    quantity = _validated_quantity(quantity)
+    delivery_address, cost_centre, internal_note = _validated_details(
+        delivery_address=delivery_address, cost_centre=cost_centre, internal_note=internal_note
+    )
+    note, title = (note or "").strip(), (title or "").strip()
+    if len(note) > MAX_TEXT:
+        raise DomainError(f"The note must be {MAX_TEXT:,} characters or fewer.", field="note")
+    if len(title) > 200:
+        raise DomainError("The title must be 200 characters or fewer.", field="title")
+
+    requisition = JointRequisition.objects.create(
+        ocid=new_ocid(),
+        product=product,
+        product_revision_id=product.published_revision_id,
+        lead_force=force,
+        created_by=user,
+        title=title or f"{product.name}: joint requisition",
+        note=note,
+        closes_at=closes_at,
+        status=RS.OPEN,
+    )
+    participation = Participation.objects.create(
+        joint_requisition=requisition,
+        force=force,
+        quantity=quantity,
+        delivery_address=delivery_address,
+        cost_centre=cost_centre,
+        needed_by=needed_by,
+        internal_note=internal_note,
+        status=PS.ACTIVE,
+        entered_by=user,
+        last_changed_by=user,
+    )
+    audit.record(
+        actor=user,
+        action="requisition.opened",
+        obj=requisition,
+        organisation=force,
+        after={**audit.snapshot(requisition), "participation": audit.snapshot(participation)},
+    )
+    return requisition
+
+
+def _price_break_reached(requisition: JointRequisition, before: int, after: int) -> bool:
+    """Whether pledges moved the total onto a cheaper break (the lead may want to close)."""
+    if after <= before:
+        return False
+    breaks = list(PriceBreak.objects.filter(product_id=requisition.product_id))
+    if not breaks:
+        return False
+    price_before = unit_price_for(breaks, before) if before >= 1 else None
+    return price_before is None or unit_price_for(breaks, after) < price_before
+
+
+def _active_total(participations: Iterable[Participation]) -> int:
+    return sum(p.quantity for p in participations if p.status == PS.ACTIVE)
+
+
+def _require_open(requisition: JointRequisition, doing: str) -> None:
+    if requisition.status != RS.OPEN:
+        raise InvalidTransition(
+            f"This requisition is {requisition.get_status_display().lower()}: "
+            f"you can no longer {doing}."
+        )
+
+
+@transaction.atomic
+def participation_join(
+    *,
+    requisition: JointRequisition,
+    user: User,
+    force: Organisation,
+    quantity: int,
+    delivery_address: str,
+    cost_centre: str,
+    needed_by: datetime.date | None = None,
+    internal_note: str = "",
+) -> Participation:
+    """Another force's buyer adds their force (one participation per force)."""
+    _require_buyer(user, force)
+    quantity = _validated_quantity(quantity)
+    delivery_address, cost_centre, internal_note = _validated_details(
+        delivery_address=delivery_address, cost_centre=cost_centre, internal_note=internal_note
+    )
+    locked = _lock_requisition(requisition)
+    _require_open(locked, "join it")
+    participations = _lock_participations(locked)
+    total_before = _active_total(participations)
+    existing = next((p for p in participations if p.force_id == force.pk), None)
+    fields = {
+        "quantity": quantity,
+        "delivery_address": delivery_address,
+        "cost_centre": cost_centre,
+        "needed_by": needed_by,
+        "internal_note": internal_note,
+        "last_changed_by": user,
+    }
+    if existing is not None and existing.status != PS.WITHDRAWN:
+        raise InvalidTransition(
+            f"{force.name} already takes part in this requisition: change its quantity instead.",
+            field="force",
+        )
+    if existing is not None:
+        participation = transition(
+            existing,
+            PS.ACTIVE,
+            actor=user,
+            action="participation.rejoined",
+            organisation=force,
+            changes=fields,
+        )
+    else:
+        try:
+            with transaction.atomic():
+                participation = Participation.objects.create(
+                    joint_requisition=locked,
+                    force=force,
+                    status=PS.ACTIVE,
+                    entered_by=user,
+                    **fields,
+                )
+        except IntegrityError as error:  # the lock makes this unreachable; belt and braces
+            raise InvalidTransition(
+                f"{force.name} already takes part in this requisition.", field="force"
+            ) from error
+        audit.record(
+            actor=user,
+            action="participation.joined",
+            obj=participation,
+            organisation=force,
+            after=audit.snapshot(participation),
+        )
+    counted = participations if existing is not None else [*participations, participation]
+    if _price_break_reached(locked, total_before, _active_total(counted)):
+        notifications.queue("break_reached", requisition_id=locked.pk)
+    return participation
+
+
+@transaction.atomic
+def participation_change(
+    *,
+    participation: Participation,
+    user: User,
+    quantity: int | None = None,
+    delivery_address: str | None = None,
+    cost_centre: str | None = None,
+    needed_by: datetime.date | None | type[Ellipsis] = ...,
+    internal_note: str | None = None,
+) -> Participation:
+    """A buyer changes their force's quantity or details while the requisition is open."""
+    _require_buyer(user, participation.force)
+    if quantity is not None:
+        quantity = _validated_quantity(quantity)
+    locked = _lock_requisition(participation.joint_requisition_id)
+    _require_open(locked, "change your force's part")
+    participations = _lock_participations(locked)
+    current = _find(participations, participation.pk)
+    if current.status != PS.ACTIVE:
+        raise InvalidTransition(
+            "Your force has withdrawn from this requisition: join it again instead."
+        )
+    total_before = _active_total(participations)
+    address, centre, note = _validated_details(
+        delivery_address=current.delivery_address if delivery_address is None else delivery_address,
+        cost_centre=current.cost_centre if cost_centre is None else cost_centre,
+        internal_note=current.internal_note if internal_note is None else internal_note,
+    )
+    before = audit.snapshot(current)
+    if quantity is not None:
+        current.quantity = quantity
+    current.delivery_address, current.cost_centre, current.internal_note = address, centre, note
+    if needed_by is not ...:
+        current.needed_by = needed_by
+    current.last_changed_by = user
+    current.save()
+    audit.record(
+        actor=user,
+        action="participation.changed",
+        obj=current,
+        organisation=current.force,
+        before=before,
+        after=audit.snapshot(current),
+    )
+    total_after = _active_total(participations)
+    if _price_break_reached(locked, total_before, total_after):
+        notifications.queue("break_reached", requisition_id=locked.pk)
+    return current
+
+
+@transaction.atomic
+def participation_withdraw(*, participation: Participation, user: User) -> Participation:
+    """A force leaves an open requisition. The lead force cancels instead of withdrawing."""
+    _require_buyer(user, participation.force)
+    locked = _lock_requisition(participation.joint_requisition_id)
+    _require_open(locked, "withdraw from it")
+    participations = _lock_participations(locked)
+    current = _find(participations, participation.pk)
+    if current.force_id == locked.lead_force_id:
+        raise InvalidTransition(
+            "The lead force cannot withdraw from its own requisition: cancel it instead."
+        )
+    return transition(
+        current,
+        PS.WITHDRAWN,
+        actor=user,
+        action="participation.withdrawn",
+        organisation=current.force,
+        changes={"last_changed_by": user},
+    )
+
+
+# Closing.
+
+
+def _product_problem(product: Product) -> str | None:
+    """Why the product can no longer be ordered, or None."""
+    if product.status != ProductStatus.PUBLISHED:
+        return (
+            f"{product.name} is no longer published in the catalogue "
+            f"(it is {product.get_status_display().lower()}): it cannot be ordered."
+        )
+    if not compliance.compute([product.pk]).get(product.pk, False):
+        return (
+            f"{product.name} no longer conforms to the network code's standards "
+            "(a conformance has lapsed or been withdrawn): it cannot be ordered."
+        )
+    return None
+
+
+def _price(
+    requisition: JointRequisition, participations: Sequence[Participation]
+) -> arithmetic.Pool:
+    breaks = list(PriceBreak.objects.filter(product_id=requisition.product_id))
+    if not breaks:
+        raise InvalidTransition("The product has no prices: it cannot be ordered.")
+    try:
+        return arithmetic.pool(
+            breaks, [(p.pk, p.quantity) for p in participations], settings.VAT_RATE
+        )
+    except arithmetic.AmountTooLarge as error:
+        raise DomainError(str(error), field="quantity") from error
+
+
+def _split_purchase_flags(
+    requisition: JointRequisition, participations: Sequence[Participation], now: datetime.datetime
+) -> None:
+    """Flag shares that, with the force's earlier orders for the product, reach the threshold.
+
+    Splitting a purchase to stay under a threshold is unlawful: the approvers and the
+    commercial lead see which awarded orders in the last 12 months add up.
+    """
+    threshold = selectors.threshold_in_force(ThresholdKind.SIGN_OFF, timezone.localdate(now))
+    earlier = selectors.earlier_orders_by_force(
+        product_id=requisition.product_id,
+        force_ids=[p.force_id for p in participations],
+        since=now - SPLIT_PURCHASE_WINDOW,
+    )
+    for participation in participations:
+        orders = earlier.get(participation.force_id, [])
+        participation.split_purchase_flag = None
+        if threshold is None or not orders:
+            continue
+        net = participation.share + sum((o.net for o in orders), Decimal("0.00"))
+        gross = participation.share + participation.vat + sum((o.total for o in orders), Decimal())
+        if selectors.reaches(threshold, net=net, gross=gross):
+            participation.split_purchase_flag = audit.to_json(
+                {
+                    "threshold": threshold.amount,
+                    "threshold_from": threshold.effective_from,
+                    "includes_vat": threshold.includes_vat,
+                    "combined": gross if threshold.includes_vat else net,
+                    "this_share": participation.share + participation.vat,
+                    "orders": [
+                        {
+                            "id": o.order_id,
+                            "number": o.number,
+                            "awarded_at": o.awarded_at,
+                            "total": o.total,
+                        }
+                        for o in orders
+                    ],
+                }
+            )
+
+
+def _apply_pool(requisition: JointRequisition, pool: arithmetic.Pool, now) -> None:
+    requisition.total_quantity = pool.total_quantity
+    requisition.pooled_unit_price = pool.unit_price
+    requisition.price_break_min_quantity = pool.price_break.min_quantity
+    requisition.vat_rate = pool.vat_rate
+    requisition.subtotal = pool.subtotal
+    requisition.vat = pool.vat
+    requisition.total = pool.total
+    threshold = selectors.threshold_in_force(ThresholdKind.SIGN_OFF, timezone.localdate(now))
+    requisition.needs_sign_off = selectors.reaches(threshold, net=pool.subtotal, gross=pool.total)
+
+
+def _shares_summary(participations: Sequence[Participation]) -> list[dict]:
+    return [
+        {
+            "participation": p.pk,
+            "force": p.force_id,
+            "quantity": p.quantity,
+            "share": p.share,
+            "vat": p.vat,
+            "status": p.status,
+            "approval_round": p.approval_round,
+        }
+        for p in participations
+    ]
+
+
+@transaction.atomic
+def requisition_close(
+    *, requisition: JointRequisition, user: User | None = None
+) -> JointRequisition:
+    """Fix the pooled price and every share; the forces' finance approvers are asked.
+
+    ``user`` is the lead force's buyer closing early, or None for the scheduled close
+    (which only closes once ``closes_at`` has passed). The number of queries does not
+    depend on the number of forces.
+    """
+    locked = _lock_requisition(requisition)
+    if user is not None and not rules.can_close_requisition(user, locked):
+        raise NotPermitted("Only a buyer of the lead force can close this requisition.")
+    now = timezone.now()
+    if locked.status != RS.OPEN:
+        raise InvalidTransition(
+            f"This requisition is already {locked.get_status_display().lower()}."
+        )
+    if user is None and locked.closes_at > now:
+        raise InvalidTransition("This requisition is not due to close yet.")
+    problem = _product_problem(locked.product)
+    if problem:
+        raise InvalidTransition(problem, field="product")
+    participations = _lock_participations(locked)
+    counted = [p for p in participations if p.status == PS.ACTIVE]
+    if not counted:
+        raise InvalidTransition("No force takes part: there is nothing to close.")
+    pool = _price(locked, counted)
+    for participation in counted:
+        share = pool.share_for(participation.pk)
+        participation.share, participation.vat = share.net, share.vat
+    _split_purchase_flags(locked, counted, now)
+    transition_many(counted, PS.AWAITING_APPROVAL, fields=["share", "vat", "split_purchase_flag"])
+    _apply_pool(locked, pool, now)
+    transition(
+        locked,
+        RS.CLOSED,
+        actor=user,
+        action="requisition.closed",
+        organisation=locked.lead_force,
+        changes={
+            "closed_at": now,
+            "closed_by": user,
+            "close_blocked_reason": "",
+            "close_blocked_at": None,
+        },
+        details={"shares": _shares_summary(counted)},
+    )
+    notifications.queue(
+        "shares_awaiting_approval",
+        requisition_id=locked.pk,
+        participation_ids=[p.pk for p in counted],
+    )
+    return locked
+
+
+@transaction.atomic
+def _record_close_blocked(requisition_id: int, reason: str) -> bool:
+    """Remember why the scheduled close failed; True when the reason is new (tell the lead)."""
+    locked = _lock_requisition(requisition_id)
+    if locked.status != RS.OPEN or locked.close_blocked_reason == reason:
+        return False
+    before = audit.snapshot(locked, ["close_blocked_reason", "close_blocked_at"])
+    locked.close_blocked_reason = reason
+    locked.close_blocked_at = timezone.now()
+    locked.save(update_fields=["close_blocked_reason", "close_blocked_at", "updated_at"])
+    audit.record(
+        actor=None,
+        action="requisition.close_blocked",
+        obj=locked,
+        organisation=locked.lead_force,
+        before=before,
+        after=audit.snapshot(locked, ["close_blocked_reason", "close_blocked_at"]),
+    )
+    notifications.queue("close_blocked", requisition_id=locked.pk)
+    return True
+
+
+def close_due_requisitions(now: datetime.datetime | None = None) -> dict[str, int]:
+    """Close every open requisition past its closing time. Idempotent: a requisition
+    closed meanwhile (by its lead or another run) is skipped."""
+    now = now or timezone.now()
+    due = list(
+        JointRequisition.objects.filter(status=RS.OPEN, closes_at__lte=now)
+        .order_by("closes_at", "pk")
+        .values_list("pk", flat=True)
+    )
+    counts = {"closed": 0, "blocked": 0, "skipped": 0}
+    for pk in due:
+        try:
+            requisition_close(requisition=JointRequisition(pk=pk), user=None)
+            counts["closed"] += 1
+        except DomainError as error:
+            if JointRequisition.objects.filter(pk=pk, status=RS.OPEN).exists():
+                _record_close_blocked(pk, error.message)
+                counts["blocked"] += 1
+            else:
+                counts["skipped"] += 1
+    return counts
+
+
+# Approval.
+
+
+def _current_approvals(participation: Participation) -> list[Approval]:
+    return list(
+        Approval.objects.filter(
+            participation=participation,
+            round=participation.approval_round,
+            decision=ApprovalDecision.APPROVE,
+        )
+        .select_related("approver")
+        .order_by("pk")
+    )
+
+
+def share_with_vat(participation: Participation) -> Decimal:
+    return (participation.share or Decimal("0.00")) + (participation.vat or Decimal("0.00"))
+
+
+def is_fully_approved(participation: Participation, approvals: Sequence[Approval]) -> bool:
+    """Approved once someone whose limit covers the share (including VAT) has approved it."""
+    amount = share_with_vat(participation)
+    return any(a.approver_limit >= amount for a in approvals)
+
+
+def _lock_for_decision(
+    participation: Participation, approver: User, *, deciding: str
+) -> tuple[JointRequisition, list[Participation], Participation, Decimal]:
+    if not rules.can_decide_share(approver, participation):
+        raise NotPermitted(
+            f"Only a finance approver of {participation.force.name} can {deciding} its share."
+        )
+    locked = _lock_requisition(participation.joint_requisition_id)
+    participations = _lock_participations(locked)
+    current = _find(participations, participation.pk)
+    if locked.status != RS.CLOSED or current.status != PS.AWAITING_APPROVAL:
+        raise InvalidTransition(
+            f"This share is {current.get_status_display().lower()} and the requisition is "
+            f"{locked.get_status_display().lower()}: there is nothing to {deciding}."
+        )
+    if approver.pk in (current.entered_by_id, current.last_changed_by_id):
+        raise NotPermitted(
+            "You entered or last changed this participation, so someone else must decide on "
+            "its share (separation of duties)."
+        )
+    if Approval.objects.filter(
+        participation=current, approver=approver, round=current.approval_round
+    ).exists():
+        raise InvalidTransition("You have already decided on this share.")
+    limit = rules.approval_limit(approver, current.force)
+    return locked, participations, current, limit
+
+
+@transaction.atomic
+def participation_approve(
+    *, participation: Participation, approver: User, comment: str = ""
+) -> Approval:
+    """A finance approver approves their force's share (including VAT).
+
+    Within their limit, the share is approved. Above it, their approval is recorded as the
+    first of two and the share waits for a colleague whose limit covers it; a second
+    approver whose limit does not cover it either is refused.
+    """
+    comment = (comment or "").strip()
+    if len(comment) > MAX_TEXT:
+        raise DomainError(f"The comment must be {MAX_TEXT:,} characters or fewer.", field="comment")
+    locked, participations, current, limit = _lock_for_decision(
+        participation, approver, deciding="approve"
+    )
+    amount = share_with_vat(current)
+    earlier = _current_approvals(current)
+    covers = limit >= amount
+    if not covers and earlier:
+        raise NotPermitted(
+            f"This share of {_gbp(amount)} is above your approval limit of {_gbp(limit)} and "
+            "already has a first approval: the second approval must come from a colleague "
+            "whose limit covers it."
+        )
+    approval = Approval.objects.create(
+        participation=current,
+        approver=approver,
+        decision=ApprovalDecision.APPROVE,
+        comment=comment,
+        amount=amount,
+        approver_limit=limit,
+        round=current.approval_round,
+    )
+    details = {"approval": audit.snapshot(approval)}
+    if is_fully_approved(current, [*earlier, approval]):
+        transition(
+            current,
+            PS.APPROVED,
+            actor=approver,
+            action="participation.approved",
+            organisation=current.force,
+            details=details,
+        )
+        if all(p.status == PS.APPROVED for p in participations if _in_order(p)):
+            _apply_approved(locked, approver)
+            notifications.queue("ready_to_award", requisition_id=locked.pk)
+    else:
+        audit.record(
+            actor=approver,
+            action="participation.first_approval",
+            obj=current,
+            organisation=current.force,
+            after={**audit.snapshot(current), **details},
+        )
+        notifications.queue(
+            "second_approval_needed", requisition_id=locked.pk, participation_ids=[current.pk]
+        )
+    return approval
+
+
+def _in_order(participation: Participation) -> bool:
+    return participation.status in (PS.AWAITING_APPROVAL, PS.APPROVED)
+
+
+def _apply_approved(requisition: JointRequisition, actor: User | None) -> None:
+    transition(
+        requisition,
+        RS.APPROVED,
+        actor=actor,
+        action="requisition.approved",
+        organisation=requisition.lead_force,
+    )
+
+
+@transaction.atomic
+def participation_reject(
+    *, participation: Participation, approver: User, comment: str = ""
+) -> Approval:
+    """A finance approver rejects their force's share: the force drops out and the price
+    is recomputed for the others (see the module's docstring for what follows)."""
+    comment = (comment or "").strip()
+    if len(comment) > MAX_TEXT:
+        raise DomainError(f"The comment must be {MAX_TEXT:,} characters or fewer.", field="comment")
+    locked, participations, current, limit = _lock_for_decision(
+        participation, approver, deciding="reject"
+    )
+    approval = Approval.objects.create(
+        participation=current,
+        approver=approver,
+        decision=ApprovalDecision.REJECT,
+        comment=comment,
+        amount=share_with_vat(current),
+        approver_limit=limit,
+        round=current.approval_round,
+    )
+    transition(
+        current,
+        PS.REJECTED,
+        actor=approver,
+        action="participation.rejected",
+        organisation=current.force,
+        details={"approval": audit.snapshot(approval)},
+    )
+    remaining = [p for p in participations if _in_order(p)]
+    if not remaining:
+        transition(
+            locked,
+            RS.CANCELLED,
+            actor=approver,
+            action="requisition.cancelled",
+            organisation=locked.lead_force,
+            changes={
+                "cancelled_at": timezone.now(),
+                "cancelled_by": approver,
+                "cancellation_reason": "Every force's share was rejected by its finance approver.",
+            },
+        )
+        notifications.queue("cancelled", requisition_id=locked.pk)
+        return approval
+    _reprice(locked, remaining, approver)
+    return approval
+
+
+def _reprice(
+    requisition: JointRequisition, remaining: list[Participation], actor: User | None
+) -> None:
+    """Recompute the pool for the forces that remain after a rejection."""
+    now = timezone.now()
+    old_amounts = {p.pk: share_with_vat(p) for p in remaining}
+    pool = _price(requisition, remaining)
+    for participation in remaining:
+        share = pool.share_for(participation.pk)
+        participation.share, participation.vat = share.net, share.vat
+    _split_purchase_flags(requisition, remaining, now)
+    risen = [p for p in remaining if share_with_vat(p) > old_amounts[p.pk]]
+    for participation in risen:
+        participation.approval_round += 1
+    reapprove = [p for p in risen if p.status == PS.APPROVED]
+    still = [p for p in remaining if p not in reapprove]
+    transition_many(
+        reapprove,
+        PS.AWAITING_APPROVAL,
+        fields=["share", "vat", "split_purchase_flag", "approval_round"],
+    )
+    if still:
+        for participation in still:
+            participation.updated_at = now
+        Participation.objects.bulk_update(
+            still, ["share", "vat", "split_purchase_flag", "approval_round", "updated_at"]
+        )
+    # A share that fell may now be covered by an approval that was only the first of two.
+    waiting = [p for p in remaining if p.status == PS.AWAITING_APPROVAL and p not in risen]
+    approvals: dict[int, list[Approval]] = {}
+    for approval in Approval.objects.filter(
+        participation__in=waiting, decision=ApprovalDecision.APPROVE
+    ):
+        approvals.setdefault(approval.participation_id, []).append(approval)
+    newly_approved = [
+        p
+        for p in waiting
+        if is_fully_approved(p, [a for a in approvals.get(p.pk, []) if a.round == p.approval_round])
+    ]
+    transition_many(newly_approved, PS.APPROVED)
+    before = audit.snapshot(requisition)
+    _apply_pool(requisition, pool, now)
+    requisition.save()
+    audit.record(
+        actor=actor,
+        action="requisition.repriced",
+        obj=requisition,
+        organisation=requisition.lead_force,
+        before=before,
+        after={
+            **audit.snapshot(requisition),
+            "shares": _shares_summary(remaining),
+            "to_approve_again": [p.pk for p in risen],
+        },
+    )
+    if all(p.status == PS.APPROVED for p in remaining):
+        _apply_approved(requisition, actor)
+        notifications.queue("ready_to_award", requisition_id=requisition.pk)
+    elif risen:
+        notifications.queue(
+            "shares_awaiting_approval",
+            requisition_id=requisition.pk,
+            participation_ids=[p.pk for p in risen],
+        )
+
+
+# Sign-off, award, cancel.
+
+
+def _require_commercial_lead(user: User, doing: str) -> None:
+    if not rules.can_sign_off_and_award(user):
+        raise NotPermitted(f"Only the ICT company's commercial lead can {doing}.")
+
+
+@transaction.atomic
+def requisition_sign_off(
+    *, requisition: JointRequisition, user: User, comment: str = ""
+) -> JointRequisition:
+    """The commercial lead signs off an approved requisition (needed at or above the
+    procurement threshold in force on the day of award)."""
+    _require_commercial_lead(user, "sign off a requisition")
+    locked = _lock_requisition(requisition)
+    if locked.status != RS.APPROVED:
+        raise InvalidTransition(
+            "Only a requisition whose every share is approved can be signed off; this one is "
+            f"{locked.get_status_display().lower()}."
+        )
+    if locked.signed_off_at is not None:
+        raise InvalidTransition("This requisition has already been signed off.")
+    before = audit.snapshot(locked)
+    locked.signed_off_by = user
+    locked.signed_off_at = timezone.now()
+    locked.save()
+    audit.record(
+        actor=user,
+        action="requisition.signed_off",
+        obj=locked,
+        organisation=locked.lead_force,
+        before=before,
+        after={**audit.snapshot(locked), "comment": (comment or "").strip()},
+    )
+    return locked
+
+
+def _request_documents(order: Order) -> None:
+    """Ask for the contract documents. Issue 5 renders them: it adds here
+    ``transaction.on_commit(lambda: render_order_documents.delay(order.pk))``."""
+    order.documents_requested_at = timezone.now()
+
+
+def order_number(requisition: JointRequisition) -> str:
+    return f"NC-{timezone.localdate().year}-{requisition.pk:06d}"
+
+
+@transaction.atomic
+def requisition_award(*, requisition: JointRequisition, user: User) -> Order:
+    """The commercial lead awards a fully approved requisition: an order to the supplier
+    with a line per force, and the contract documents are requested."""
+    _require_commercial_lead(user, "award a requisition")
+    locked = _lock_requisition(requisition)
+    if locked.status != RS.APPROVED:
+        raise InvalidTransition(
+            "Only a requisition whose every share is approved can be awarded; this one is "
+            f"{locked.get_status_display().lower()}."
+        )
+    participations = _lock_participations(locked)
+    in_order = [p for p in participations if _in_order(p)]
+    if not in_order or any(p.status != PS.APPROVED for p in in_order):
+        raise InvalidTransition("Every force's share must be approved before the award.")
+    if locked.product.status != ProductStatus.PUBLISHED:
+        raise InvalidTransition(
+            f"{locked.product.name} is no longer published: it cannot be awarded.", field="product"
+        )
+    today = timezone.localdate()
+    sign_off = selectors.threshold_in_force(ThresholdKind.SIGN_OFF, today)
+    needs_sign_off = selectors.reaches(sign_off, net=locked.subtotal, gross=locked.total)
+    if needs_sign_off and locked.signed_off_at is None:
+        raise InvalidTransition(
+            f"The order total of {_gbp(locked.total)} reaches the procurement threshold of "
+            f"{_gbp(sign_off.amount)} in force today: a commercial lead must sign it off first."
+        )
+    notifiable = selectors.threshold_in_force(ThresholdKind.NOTIFIABLE, today)
+    order = Order(
+        joint_requisition=locked,
+        number=order_number(locked),
+        supplier=locked.product.supplier,
+        status=OrderStatus.PLACED,
+        unit_price=locked.pooled_unit_price,
+        subtotal=locked.subtotal,
+        vat=locked.vat,
+        total=locked.total,
+        notifiable=selectors.reaches(notifiable, net=locked.subtotal, gross=locked.total),
+    )
+    _request_documents(order)
+    order.save()
+    lines = OrderLine.objects.bulk_create(
+        OrderLine(
+            order=order,
+            participation=p,
+            force=p.force,
+            quantity=p.quantity,
+            unit_price=locked.pooled_unit_price,
+            share=p.share,
+            vat=p.vat,
+            total=p.share + p.vat,
+            delivery_address=p.delivery_address,
+            cost_centre=p.cost_centre,
+        )
+        for p in in_order
+    )
+    transition(
+        locked,
+        RS.AWARDED,
+        actor=user,
+        action="requisition.awarded",
+        organisation=locked.lead_force,
+        changes={
+            "awarded_by": user,
+            "awarded_at": timezone.now(),
+            "needs_sign_off": needs_sign_off,
+        },
+        details={
+            "order": audit.snapshot(order),
+            "lines": [audit.snapshot(line) for line in lines],
+        },
+    )
+    notifications.queue("awarded", requisition_id=locked.pk)
+    return order
+
+
+@transaction.atomic
+def requisition_cancel(
+    *, requisition: JointRequisition, user: User, reason: str
+) -> JointRequisition:
+    """The lead force or the ICT company cancels before award, with a reason."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError("Enter the reason for cancelling.", field="reason")
+    if len(reason) > MAX_TEXT:
+        raise DomainError(f"The reason must be {MAX_TEXT:,} characters or fewer.", field="reason")
+    locked = _lock_requisition(requisition)
+    if not rules.can_cancel_requisition(user, locked):
+        raise NotPermitted(
+            "Only a buyer of the lead force or the ICT company's commercial lead can cancel."
+        )
+    if locked.status not in (RS.OPEN, RS.CLOSED, RS.APPROVED):
+        raise InvalidTransition(
+            f"This requisition is {locked.get_status_display().lower()}: it cannot be cancelled."
+        )
+    transition(
+        locked,
+        RS.CANCELLED,
+        actor=user,
+        action="requisition.cancelled",
+        organisation=locked.lead_force,
+        changes={
+            "cancelled_by": user,
+            "cancelled_at": timezone.now(),
+            "cancellation_reason": reason,
+        },
+    )
+    notifications.queue("cancelled", requisition_id=locked.pk)
+    return locked
+
+
+def _gbp(amount: Decimal | None) -> str:
+    from core.money import format_gbp
+
+    return format_gbp(amount or Decimal("0.00"))

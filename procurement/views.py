@@ -1,0 +1,615 @@
+"""Pages for joint requisitions: thin views that parse a form, call a service or a
+selector, and render. Domain errors are shown in the GOV.UK error summary."""
+
+from decimal import Decimal
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts import permissions as rules
+from accounts.models import Organisation, OrganisationKind, Role
+from accounts.selectors import acting_organisation
+from catalogue.models import Product
+from core.errors import DomainError, NotPermitted
+from core.money import format_gbp
+from core.pages import add_domain_error
+from procurement import charts, selectors, services
+from procurement.forms import (
+    CancelForm,
+    DecisionForm,
+    ParticipationForm,
+    ProductSearchForm,
+    QuantityForm,
+    RequisitionStartForm,
+    SignOffForm,
+)
+from procurement.models import (
+    JointRequisition,
+    Participation,
+    ParticipationStatus,
+    RequisitionStatus,
+)
+
+STATUS_ORDER = [
+    RequisitionStatus.OPEN,
+    RequisitionStatus.CLOSED,
+    RequisitionStatus.APPROVED,
+    RequisitionStatus.AWARDED,
+    RequisitionStatus.CONTRACTED,
+    RequisitionStatus.CANCELLED,
+]
+
+
+def acting_force(request, role: str) -> Organisation | None:
+    """The force the user acts for in ``role``: the one chosen in the header if it fits,
+    else their only force with that role."""
+    chosen = acting_organisation(request)
+    if chosen is not None and chosen.kind == OrganisationKind.FORCE:
+        if rules.has_role(request.user, role, chosen):
+            return chosen
+    forces = rules.forces_where(request.user, role)
+    return forces[0] if len(forces) == 1 else None
+
+
+def _requisition_or_404(request, pk: int) -> JointRequisition:
+    queryset = selectors.with_participations(selectors.requisitions_visible_to(request.user))
+    return get_object_or_404(queryset.select_related("product__supplier", "created_by"), pk=pk)
+
+
+def _fail(request, error: DomainError):
+    messages.error(request, error.message)
+
+
+# Lists.
+
+
+@login_required
+def requisition_open_list(request):
+    """Open requisitions the user's force could join, with the saving it would get."""
+    form = QuantityForm(request.GET or None)
+    quantity = 1
+    if form.is_bound and form.is_valid() and form.cleaned_data.get("quantity"):
+        quantity = form.cleaned_data["quantity"]
+    rows = []
+    for requisition in selectors.open_requisitions_to_join(request.user):
+        aggregation = selectors.requisition_aggregation(requisition)
+        rows.append(
+            {
+                "requisition": requisition,
+                "aggregation": aggregation,
+                "saving": selectors.saving_for_joining(
+                    requisition, quantity, pledged=aggregation.total_quantity
+                ),
+            }
+        )
+    return render(
+        request,
+        "procurement/requisition_open_list.html",
+        {
+            "rows": rows,
+            "form": form,
+            "quantity": quantity,
+            "can_join": acting_force(request, Role.BUYER) is not None,
+        },
+    )
+
+
+@login_required
+def requisition_list(request):
+    """The acting force's requisitions (the ICT company sees every one), by state."""
+    organisation = acting_organisation(request)
+    requisitions = selectors.requisitions_visible_to(request.user)
+    if organisation is not None and organisation.kind == OrganisationKind.FORCE:
+        requisitions = requisitions.filter(
+            pk__in=selectors.Participation.objects.filter(force=organisation).values(
+                "joint_requisition_id"
+            )
+        ) | requisitions.filter(lead_force=organisation)
+    elif organisation is not None and organisation.kind == OrganisationKind.SUPPLIER:
+        requisitions = requisitions.filter(order__supplier=organisation)
+    requisitions = selectors.with_participations(requisitions.distinct()).order_by(
+        "closes_at", "pk"
+    )
+    groups = {status: [] for status in STATUS_ORDER}
+    for requisition in requisitions:
+        groups[requisition.status].append(requisition)
+    sections = [
+        {"status": status, "label": RequisitionStatus(status).label, "items": groups[status]}
+        for status in STATUS_ORDER
+    ]
+    return render(
+        request,
+        "procurement/requisition_list.html",
+        {
+            "sections": sections,
+            "organisation": organisation,
+            "can_start": acting_force(request, Role.BUYER) is not None,
+        },
+    )
+
+
+# Starting a requisition.
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def requisition_create(request):
+    force = acting_force(request, Role.BUYER)
+    if force is None:
+        raise NotPermittedPage("Only a force's buyer can start a joint requisition.")
+    product = None
+    product_id = request.GET.get("product") or request.POST.get("product")
+    if product_id:
+        try:
+            product = selectors.products_to_requisition().get(pk=int(product_id))
+        except (ValueError, Product.DoesNotExist):
+            product = None
+            messages.error(
+                request,
+                "That product cannot be requisitioned: it is not a published, compliant product.",
+            )
+    if product is None:
+        search = ProductSearchForm(request.GET or None)
+        query = search.cleaned_data["q"] if search.is_bound and search.is_valid() else ""
+        page = Paginator(selectors.products_to_requisition(query), 20).get_page(
+            request.GET.get("page")
+        )
+        return render(
+            request,
+            "procurement/product_picker.html",
+            {"search": search, "page": page, "query": query, "force": force},
+        )
+    form = RequisitionStartForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            requisition = services.requisition_start(
+                user=request.user,
+                force=force,
+                product=product,
+                closes_at=data["closes_at"],
+                quantity=data["quantity"],
+                delivery_address=data["delivery_address"],
+                cost_centre=data["cost_centre"],
+                needed_by=data["needed_by"],
+                internal_note=data["internal_note"],
+                note=data["note"],
+                title=data["title"],
+            )
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            messages.success(request, "Your joint requisition is open for other forces to join.")
+            return redirect("procurement:requisition_detail", pk=requisition.pk)
+    breaks = list(product.price_breaks.order_by("min_quantity"))
+    return render(
+        request,
+        "procurement/requisition_create.html",
+        {"form": form, "product": product, "breaks": breaks, "force": force},
+    )
+
+
+class NotPermittedPage(Exception):
+    pass
+
+
+# The requisition page.
+
+
+def _participation_rows(request, requisition, aggregation):
+    figures = {f.key: f for f in aggregation.forces}
+    counted = {p.pk for p in selectors.counted_participations(requisition)}
+    rows = []
+    for participation in requisition.participations.all():
+        rows.append(
+            {
+                "participation": participation,
+                "figures": figures.get(participation.pk),
+                "counted": participation.pk in counted,
+                "private": rules.can_see_participation_details(request.user, participation),
+                "share_with_vat": services.share_with_vat(participation)
+                if participation.share is not None
+                else None,
+            }
+        )
+    return rows
+
+
+@login_required
+def requisition_detail(request, pk: int):
+    requisition = _requisition_or_404(request, pk)
+    aggregation = selectors.requisition_aggregation(requisition)
+    rows = _participation_rows(request, requisition, aggregation)
+    buyer_force = acting_force(request, Role.BUYER)
+    finance_force = acting_force(request, Role.FINANCE)
+    own = next(
+        (r for r in rows if buyer_force and r["participation"].force_id == buyer_force.pk), None
+    )
+    is_open = requisition.status == RequisitionStatus.OPEN
+    counted_rows = [r for r in rows if r["counted"]]
+    chart = None
+    breaks = list(requisition.product.price_breaks.all())
+    if counted_rows and breaks:
+        description = _chart_description(requisition, aggregation)
+        chart = charts.quantity_chart(
+            breaks,
+            [(r["participation"].force.name, r["participation"].quantity) for r in counted_rows],
+            title="Quantity per force against the price breaks",
+            description=description,
+        )
+    joining = None
+    if is_open and buyer_force and (own is None or own["participation"].status != "active"):
+        joining = selectors.saving_for_joining(requisition, 1, pledged=aggregation.total_quantity)
+    order = (
+        getattr(requisition, "order", None)
+        if requisition.status
+        in (
+            RequisitionStatus.AWARDED,
+            RequisitionStatus.CONTRACTED,
+        )
+        else None
+    )
+    context = {
+        "requisition": requisition,
+        "aggregation": aggregation,
+        "rows": rows,
+        "chart": chart,
+        "breaks": breaks,
+        "own": own,
+        "buyer_force": buyer_force,
+        "finance_force": finance_force,
+        "joining": joining,
+        "order": order,
+        "can_join": is_open
+        and buyer_force is not None
+        and (own is None or own["participation"].status == ParticipationStatus.WITHDRAWN),
+        "can_change": is_open and own is not None and own["participation"].status == "active",
+        "can_withdraw": is_open
+        and own is not None
+        and own["participation"].status == "active"
+        and own["participation"].force_id != requisition.lead_force_id,
+        "can_close": is_open and rules.can_close_requisition(request.user, requisition),
+        "can_cancel": requisition.status
+        in (RequisitionStatus.OPEN, RequisitionStatus.CLOSED, RequisitionStatus.APPROVED)
+        and rules.can_cancel_requisition(request.user, requisition),
+        "is_commercial_lead": rules.is_commercial_lead(request.user),
+        "sign_off_form": SignOffForm(),
+        "threshold": selectors.threshold_in_force("sign_off", selectors.now().date()),
+        "vat_rate_percent": _percent(requisition.vat_rate),
+    }
+    return render(request, "procurement/requisition_detail.html", context)
+
+
+def _percent(rate: Decimal | None) -> str:
+    from django.conf import settings
+
+    rate = rate if rate is not None else settings.VAT_RATE
+    return f"{(rate * 100).normalize():f}%"
+
+
+def _chart_description(requisition, aggregation) -> str:
+    if not aggregation.total_quantity:
+        return "No force has pledged a quantity yet."
+    text = (
+        f"{aggregation.force_count} forces together ask for {aggregation.total_quantity} units, "
+        f"which reaches the price break from {aggregation.price_break.min_quantity} units at "
+        f"{format_gbp(aggregation.unit_price)} each."
+    )
+    if aggregation.next_break is not None and requisition.status == RequisitionStatus.OPEN:
+        text += (
+            f" {aggregation.units_to_next_break} more units would reach the break from "
+            f"{aggregation.next_break.min_quantity} units at "
+            f"{format_gbp(aggregation.next_break.unit_price)} each."
+        )
+    return text
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def participation_edit(request, pk: int):
+    """Join (or rejoin) the requisition for the acting force, or change its part."""
+    requisition = _requisition_or_404(request, pk)
+    force = acting_force(request, Role.BUYER)
+    if force is None:
+        raise NotPermittedPage("Only a force's buyer can take part in a requisition.")
+    existing = next((p for p in requisition.participations.all() if p.force_id == force.pk), None)
+    changing = existing is not None and existing.status == ParticipationStatus.ACTIVE
+    initial = {}
+    if existing is not None:
+        initial = {
+            "quantity": existing.quantity,
+            "delivery_address": existing.delivery_address,
+            "cost_centre": existing.cost_centre,
+            "needed_by": existing.needed_by,
+            "internal_note": existing.internal_note,
+        }
+    form = ParticipationForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if changing:
+                services.participation_change(participation=existing, user=request.user, **data)
+            else:
+                services.participation_join(
+                    requisition=requisition, user=request.user, force=force, **data
+                )
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            messages.success(
+                request,
+                f"{force.name}'s part has been changed."
+                if changing
+                else f"{force.name} has joined this requisition.",
+            )
+            return redirect("procurement:requisition_detail", pk=requisition.pk)
+    aggregation = selectors.requisition_aggregation(requisition)
+    return render(
+        request,
+        "procurement/participation_form.html",
+        {
+            "form": form,
+            "requisition": requisition,
+            "force": force,
+            "changing": changing,
+            "aggregation": aggregation,
+        },
+    )
+
+
+@login_required
+@require_POST
+def participation_withdraw(request, pk: int):
+    requisition = _requisition_or_404(request, pk)
+    force = acting_force(request, Role.BUYER)
+    participation = next(
+        (p for p in requisition.participations.all() if force and p.force_id == force.pk), None
+    )
+    if participation is None:
+        messages.error(request, "Your force does not take part in this requisition.")
+    else:
+        try:
+            services.participation_withdraw(participation=participation, user=request.user)
+        except DomainError as error:
+            _fail(request, error)
+        else:
+            messages.success(request, f"{force.name} has withdrawn from this requisition.")
+    return redirect("procurement:requisition_detail", pk=requisition.pk)
+
+
+@login_required
+@require_POST
+def requisition_close(request, pk: int):
+    requisition = _requisition_or_404(request, pk)
+    try:
+        services.requisition_close(requisition=requisition, user=request.user)
+    except DomainError as error:
+        _fail(request, error)
+    else:
+        messages.success(
+            request, "The requisition is closed: each force's finance approver has been asked."
+        )
+    return redirect("procurement:requisition_detail", pk=requisition.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def requisition_cancel(request, pk: int):
+    requisition = _requisition_or_404(request, pk)
+    if not rules.can_cancel_requisition(request.user, requisition):
+        raise NotPermittedPage(
+            "Only a buyer of the lead force or the ICT company's commercial lead can cancel."
+        )
+    form = CancelForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.requisition_cancel(
+                requisition=requisition, user=request.user, reason=form.cleaned_data["reason"]
+            )
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            messages.success(request, "The requisition has been cancelled.")
+            return redirect("procurement:requisition_detail", pk=requisition.pk)
+    return render(
+        request, "procurement/requisition_cancel.html", {"form": form, "requisition": requisition}
+    )
+
+
+@login_required
+@require_POST
+def requisition_sign_off(request, pk: int):
+    requisition = _requisition_or_404(request, pk)
+    form = SignOffForm(request.POST)
+    comment = form.cleaned_data["comment"] if form.is_valid() else ""
+    try:
+        services.requisition_sign_off(requisition=requisition, user=request.user, comment=comment)
+    except DomainError as error:
+        _fail(request, error)
+    else:
+        messages.success(request, "You have signed off this requisition: it can be awarded.")
+    return redirect("procurement:requisition_detail", pk=requisition.pk)
+
+
+@login_required
+@require_POST
+def requisition_award(request, pk: int):
+    requisition = _requisition_or_404(request, pk)
+    try:
+        order = services.requisition_award(requisition=requisition, user=request.user)
+    except DomainError as error:
+        _fail(request, error)
+        return redirect("procurement:requisition_detail", pk=requisition.pk)
+    messages.success(
+        request, f"Awarded: order {order.number} is placed and its documents are requested."
+    )
+    return redirect("procurement:order_detail", pk=order.pk)
+
+
+# Finance approval.
+
+
+@login_required
+def approval_queue(request):
+    if not rules.forces_where(request.user, Role.FINANCE):
+        raise NotPermittedPage("The approval queue is for forces' finance approvers.")
+    rows = []
+    for participation in selectors.approval_queue_for(request.user):
+        amount = services.share_with_vat(participation)
+        approvals = [
+            a for a in participation.approvals.all() if a.round == participation.approval_round
+        ]
+        limit = rules.approval_limit(request.user, participation.force)
+        decided = any(a.approver_id == request.user.pk for a in approvals)
+        entered = request.user.pk in (
+            participation.entered_by_id,
+            participation.last_changed_by_id,
+        )
+        rows.append(
+            {
+                "participation": participation,
+                "amount": amount,
+                "approvals": approvals,
+                "limit": limit,
+                "covers": limit is not None and limit >= amount,
+                "decided": decided,
+                "entered": entered,
+                "needs_second": bool(approvals)
+                and not services.is_fully_approved(participation, approvals),
+            }
+        )
+    return render(request, "procurement/approval_queue.html", {"rows": rows})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def participation_decide(request, pk: int):
+    participation = get_object_or_404(
+        selectors.participations_visible_to(request.user).select_related(
+            "joint_requisition__product", "entered_by", "last_changed_by"
+        ),
+        pk=pk,
+    )
+    if not rules.can_decide_share(request.user, participation):
+        raise NotPermittedPage(
+            f"Only a finance approver of {participation.force.name} can decide on its share."
+        )
+    form = DecisionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        service = (
+            services.participation_approve
+            if form.cleaned_data["decision"] == "approve"
+            else services.participation_reject
+        )
+        try:
+            approval = service(
+                participation=participation,
+                approver=request.user,
+                comment=form.cleaned_data["comment"],
+            )
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            participation.refresh_from_db()
+            if approval.decision == "reject":
+                text = "You rejected the share: your force has dropped out of this requisition."
+            elif participation.status == ParticipationStatus.APPROVED:
+                text = "You approved the share."
+            else:
+                text = (
+                    "You gave the first approval. The share is above your limit: a colleague "
+                    "whose limit covers it must give the second approval."
+                )
+            messages.success(request, text)
+            return redirect("procurement:approval_queue")
+    approvals = list(
+        participation.approvals.filter(round=participation.approval_round).select_related(
+            "approver"
+        )
+    )
+    amount = services.share_with_vat(participation)
+    limit = rules.approval_limit(request.user, participation.force)
+    return render(
+        request,
+        "procurement/participation_decide.html",
+        {
+            "form": form,
+            "participation": participation,
+            "requisition": participation.joint_requisition,
+            "approvals": approvals,
+            "amount": amount,
+            "limit": limit,
+            "covers": limit is not None and limit >= amount,
+        },
+    )
+
+
+# The commercial lead.
+
+
+@login_required
+def commercial_queue(request):
+    if not rules.is_commercial_lead(request.user):
+        raise NotPermittedPage("This queue is for the ICT company's commercial leads.")
+    queues = selectors.commercial_queue()
+    flagged = {
+        p.joint_requisition_id
+        for p in Participation.objects.filter(
+            joint_requisition__status__in=[RequisitionStatus.CLOSED, RequisitionStatus.APPROVED],
+            split_purchase_flag__isnull=False,
+        ).exclude(status=ParticipationStatus.REJECTED)
+    }
+    return render(
+        request,
+        "procurement/commercial_queue.html",
+        {
+            "to_sign_off": list(queues["to_sign_off"]),
+            "to_award": list(queues["to_award"]),
+            "awaiting_approval": list(queues["awaiting_approval"]),
+            "flagged": flagged,
+        },
+    )
+
+
+# Orders.
+
+
+@login_required
+def order_list(request):
+    orders = selectors.orders_visible_to(request.user).order_by("-created_at")
+    page = Paginator(orders, 25).get_page(request.GET.get("page"))
+    return render(request, "procurement/order_list.html", {"page": page})
+
+
+@login_required
+def order_detail(request, pk: int):
+    order = get_object_or_404(selectors.orders_visible_to(request.user), pk=pk)
+    lines = selectors.order_lines_visible_to(request.user, order)
+    all_lines = len(lines) == order.lines.count()
+    return render(
+        request,
+        "procurement/order_detail.html",
+        {"order": order, "lines": lines, "all_lines": all_lines},
+    )
+
+
+def handle_not_permitted(view):
+    """Turn ``NotPermittedPage`` into the 403 page with its reason."""
+    from functools import wraps
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except (NotPermittedPage, NotPermitted) as error:
+            return render(
+                request, "procurement/not_permitted.html", {"reason": str(error)}, status=403
+            )
+        except ValueError as error:  # e.g. a malformed id in a query string
+            raise Http404(str(error)) from error
+
+    return wrapper

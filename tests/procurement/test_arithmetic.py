@@ -1,0 +1,125 @@
+from decimal import Decimal
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from catalogue.pricing import Tier, unit_price_for
+from core.money import vat_on
+from procurement import arithmetic
+
+BREAKS = [Tier(1, Decimal("100.00")), Tier(10, Decimal("90.00")), Tier(100, Decimal("80.00"))]
+
+
+@st.composite
+def price_breaks(draw):
+    """Valid breaks: quantity 1 first, quantities rising, unit prices never rising."""
+    count = draw(st.integers(min_value=1, max_value=6))
+    quantities = sorted(draw(st.sets(st.integers(2, 5000), min_size=count - 1, max_size=count - 1)))
+    price_pence = draw(st.integers(min_value=1, max_value=5_000_000))
+    tiers = [Tier(1, Decimal(price_pence) / 100)]
+    for quantity in quantities:
+        price_pence = draw(st.integers(min_value=1, max_value=price_pence))
+        tiers.append(Tier(quantity, Decimal(price_pence) / 100))
+    return tiers
+
+
+quantities = st.lists(st.integers(min_value=1, max_value=100_000), min_size=1, max_size=44)
+vat_rates = st.sampled_from([Decimal("0.20"), Decimal("0.05"), Decimal("0"), Decimal("0.175")])
+
+
+@settings(max_examples=300, deadline=None)
+@given(breaks=price_breaks(), amounts=quantities, rate=vat_rates)
+def test_shares_and_vat_always_sum_exactly_to_the_order(breaks, amounts, rate):
+    pool = arithmetic.pool(breaks, list(enumerate(amounts)), rate)
+
+    assert sum(s.net for s in pool.shares) == pool.subtotal
+    assert sum(s.vat for s in pool.shares) == pool.vat
+    assert sum(s.total for s in pool.shares) == pool.total == pool.subtotal + pool.vat
+    assert pool.vat == vat_on(pool.subtotal, rate)
+    assert all(s.net == s.net.quantize(Decimal("0.01")) for s in pool.shares)
+    assert all(s.vat >= 0 for s in pool.shares)
+
+
+@settings(max_examples=300, deadline=None)
+@given(breaks=price_breaks(), amounts=quantities)
+def test_the_pooled_unit_price_never_exceeds_what_a_force_pays_alone(breaks, amounts):
+    pool = arithmetic.pool(breaks, list(enumerate(amounts)), Decimal("0.20"))
+
+    for share in pool.shares:
+        alone = unit_price_for(breaks, share.quantity)
+        assert pool.unit_price <= alone
+        assert share.net <= arithmetic.cost_alone(breaks, share.quantity)
+
+
+@settings(max_examples=200, deadline=None)
+@given(breaks=price_breaks(), amounts=quantities)
+def test_live_figures_agree_with_the_pool_and_never_show_a_negative_saving(breaks, amounts):
+    pairs = list(enumerate(amounts))
+    aggregation = arithmetic.aggregate(breaks, pairs)
+    pool = arithmetic.pool(breaks, pairs, Decimal("0.20"))
+
+    assert aggregation.unit_price == pool.unit_price
+    assert aggregation.indicative_subtotal == pool.subtotal
+    assert all(f.saving >= 0 for f in aggregation.forces)
+    if aggregation.next_break is not None:
+        assert aggregation.next_break.unit_price < aggregation.unit_price
+        assert aggregation.units_to_next_break == (
+            aggregation.next_break.min_quantity - aggregation.total_quantity
+        )
+
+
+def test_the_pooled_quantity_reaches_a_break_no_force_reaches_alone():
+    pool = arithmetic.pool(BREAKS, [("a", 5), ("b", 6)], Decimal("0.20"))
+
+    assert pool.total_quantity == 11
+    assert pool.unit_price == Decimal("90.00")
+    assert [s.net for s in pool.shares] == [Decimal("450.00"), Decimal("540.00")]
+    assert pool.subtotal == Decimal("990.00")
+    assert pool.vat == Decimal("198.00")
+    assert [s.vat for s in pool.shares] == [Decimal("90.00"), Decimal("108.00")]
+
+
+def test_vat_pennies_are_allocated_so_the_forces_add_up_to_the_order():
+    breaks = [Tier(1, Decimal("0.03"))]
+    pool = arithmetic.pool(breaks, [("a", 1), ("b", 1), ("c", 1)], Decimal("0.20"))
+
+    # 0.09 net -> 0.018 VAT -> 0.02 on the order, shared 0.01 + 0.01 + 0.00
+    assert pool.vat == Decimal("0.02")
+    assert sorted(s.vat for s in pool.shares) == [Decimal("0.00"), Decimal("0.01"), Decimal("0.01")]
+
+
+def test_aggregation_reports_the_next_break_and_units_to_reach_it():
+    aggregation = arithmetic.aggregate(BREAKS, [("a", 40), ("b", 50)])
+
+    assert aggregation.total_quantity == 90
+    assert aggregation.unit_price == Decimal("90.00")
+    assert aggregation.next_break.min_quantity == 100
+    assert aggregation.units_to_next_break == 10
+    figures = {f.key: f for f in aggregation.forces}
+    assert figures["a"].share == Decimal("3600.00")
+    assert figures["a"].cost_alone == Decimal("3600.00")  # 40 alone already reach 90.00
+    assert figures["a"].saving == Decimal("0.00")
+
+
+def test_aggregation_with_nothing_pledged_points_at_the_first_break():
+    aggregation = arithmetic.aggregate(BREAKS, [])
+
+    assert aggregation.total_quantity == 0
+    assert aggregation.unit_price is None
+    assert aggregation.next_break.min_quantity == 1
+
+
+def test_the_saving_of_joining_compares_the_pooled_price_with_buying_alone():
+    saving = arithmetic.saving_by_joining(BREAKS, 95, 5)
+
+    assert saving.pooled_unit_price == Decimal("80.00")
+    assert saving.unit_price_alone == Decimal("100.00")
+    assert saving.saving == Decimal("100.00")
+
+
+def test_an_absurd_total_is_refused_rather_than_overflowing():
+    breaks = [Tier(1, Decimal("999999999.00"))]
+
+    with pytest.raises(arithmetic.AmountTooLarge):
+        arithmetic.pool(breaks, [("a", 1_000_000)], Decimal("0.20"))

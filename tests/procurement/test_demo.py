@@ -1,0 +1,32 @@
+import pytest
+
+from accounts import demo as accounts_demo
+from accounts.audit import verify_chain
+from accounts.models import AuditEvent
+from procurement import demo
+from procurement.models import JointRequisition, Order, ProcurementThreshold
+from standards import demo as standards_demo
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_demo_has_requisitions_in_every_state_and_a_second_run_changes_nothing():
+    accounts_demo.seed()
+    standards_demo.seed_registry()
+
+    assert demo.seed() == len(demo.PLANS)
+    events = AuditEvent.objects.count()
+    assert demo.seed() == 0
+
+    assert AuditEvent.objects.count() == events
+    states = set(JointRequisition.objects.values_list("status", flat=True))
+    assert states == {"open", "closed", "approved", "awarded", "cancelled"}
+    assert JointRequisition.objects.filter(status="approved", needs_sign_off=True).exists()
+    assert JointRequisition.objects.filter(status="approved", needs_sign_off=False).exists()
+    assert Order.objects.count() == 1
+    assert verify_chain()[1] == []
+
+
+def test_thresholds_exist_without_the_demo():
+    assert ProcurementThreshold.objects.filter(kind="sign_off").count() == 2
+    assert ProcurementThreshold.objects.filter(kind="notifiable").count() == 1
