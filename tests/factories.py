@@ -67,8 +67,8 @@ class MembershipFactory(factory.django.DjangoModelFactory):
 
 def member(role: str, organisation: Organisation, **user_fields) -> User:
     """A new user holding one role in one organisation."""
-    user = UserFactory(**user_fields)
     approval_limit = user_fields.pop("approval_limit", None)
+    user = UserFactory(**user_fields)
     MembershipFactory(
         user=user,
         organisation=organisation,
