@@ -145,3 +145,8 @@ def can_see_participation_details(user: User, participation) -> bool:
     """Delivery address, cost centre, needed-by date and internal note: the force's own
     users and the ICT company only; other forces see quantities, shares and statuses."""
     return is_member(user, participation.force) or is_ict_company_member(user)
+
+
+def can_retry_documents(user: User) -> bool:
+    """Retrying a failed contract document, or issuing a new version, is for commercial leads."""
+    return is_commercial_lead(user)

@@ -156,7 +156,9 @@ STORAGES = {
 # Background jobs: Celery on Redis when REDIS_URL is set, otherwise run in-process.
 REDIS_URL = env_str("REDIS_URL")
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
-CELERY_TASK_EAGER_PROPAGATES = True
+# In-process (no Redis), a failing job is recorded by the task itself rather than breaking
+# the page that queued it. Tests turn propagation back on to see errors.
+CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = REDIS_URL or None
 CELERY_TASK_ACKS_LATE = True
@@ -165,7 +167,13 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 300)
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 240)
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "network-code")
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# An unacknowledged task (its worker died) is redelivered after this many seconds; it must
+# exceed the longest task plus its longest retry countdown.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600),
+    "unacked_restore_interval": env_int("CELERY_UNACKED_RESTORE_INTERVAL", 10),
+    "unacked_restore_throttle": 1,
+}
 CELERY_TIMEZONE = TIME_ZONE
 
 if REDIS_URL:
@@ -253,7 +261,7 @@ DEMO_PASSWORD = env_str("DEMO_PASSWORD", "network-code-demo")
 VAT_RATE = env_decimal("VAT_RATE", "0.20")
 # Open Contracting: every joint requisition's ocid is "<prefix>-<unique id>".
 OCDS_OCID_PREFIX = env_str("OCDS_OCID_PREFIX", "ocds-nc0001")
-# The address of the site, for links in e-mails.
+# The address users reach the service at, for links in published data and e-mails.
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 
 LOGGING = {
@@ -261,6 +269,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "loggers": {
+        # WeasyPrint reports every layout step at INFO; only its warnings matter here.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }
 
 FORM_RENDERER = "core.forms.FormRenderer"

@@ -257,6 +257,9 @@ class Order(models.Model):
         default=False, help_text="At or above the notifiable threshold: the award is published."
     )
     documents_requested_at = models.DateTimeField(null=True, blank=True)
+    contracted_at = models.DateTimeField(
+        null=True, blank=True, help_text="When every contract document was ready."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -339,6 +342,9 @@ class Document(models.Model):
     sha256 = models.CharField(max_length=64, blank=True)
     page_count = models.PositiveIntegerField(null=True, blank=True)
     size_bytes = models.PositiveIntegerField(null=True, blank=True)
+    snapshot = models.JSONField(
+        default=dict, help_text="What the document says, fixed when it was requested."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -365,3 +371,26 @@ class Document(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.number} v{self.version}"
+
+
+class OcdsRelease(models.Model):
+    """A published OCDS 1.1 release: immutable once written, like any publication."""
+
+    joint_requisition = models.ForeignKey(
+        JointRequisition, on_delete=models.PROTECT, related_name="ocds_releases"
+    )
+    release_id = models.CharField(max_length=150, unique=True)
+    tag = models.CharField(max_length=30)
+    date = models.DateTimeField(db_index=True)
+    data = models.JSONField()
+
+    class Meta:
+        ordering = ["date", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["joint_requisition", "tag"], name="ocds_release_one_per_tag"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.release_id

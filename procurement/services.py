@@ -33,7 +33,7 @@ from catalogue import compliance
 from catalogue.models import PriceBreak, Product, ProductStatus
 from catalogue.pricing import unit_price_for
 from core.errors import DomainError, InvalidTransition, NotFound, NotPermitted
-from procurement import arithmetic, notifications, selectors
+from procurement import arithmetic, documents, notifications, ocds, selectors
 from procurement.models import (
     MAX_QUANTITY,
     Approval,
@@ -310,6 +310,7 @@ def requisition_start(
         organisation=force,
         after={**audit.snapshot(requisition), "participation": audit.snapshot(participation)},
     )
+    ocds.publish_tender(requisition)
     return requisition
 
 
@@ -854,6 +855,7 @@ def participation_reject(
                 "cancellation_reason": "Every force's share was rejected by its finance approver.",
             },
         )
+        ocds.publish_cancellation(locked)
         notifications.queue("cancelled", requisition_id=locked.pk)
         return approval
     _reprice(locked, remaining, approver)
@@ -964,12 +966,6 @@ def requisition_sign_off(
     return locked
 
 
-def _request_documents(order: Order) -> None:
-    """Ask for the contract documents. Issue 5 renders them: it adds here
-    ``transaction.on_commit(lambda: render_order_documents.delay(order.pk))``."""
-    order.documents_requested_at = timezone.now()
-
-
 def order_number(requisition: JointRequisition) -> str:
     return f"NC-{timezone.localdate().year}-{requisition.pk:06d}"
 
@@ -1013,7 +1009,6 @@ def requisition_award(*, requisition: JointRequisition, user: User) -> Order:
         total=locked.total,
         notifiable=selectors.reaches(notifiable, net=locked.subtotal, gross=locked.total),
     )
-    _request_documents(order)
     order.save()
     lines = OrderLine.objects.bulk_create(
         OrderLine(
@@ -1046,6 +1041,9 @@ def requisition_award(*, requisition: JointRequisition, user: User) -> Order:
             "lines": [audit.snapshot(line) for line in lines],
         },
     )
+    ocds.publish_award(order)
+    documents.documents_request(order=order, actor=user)
+    order.refresh_from_db(fields=["documents_requested_at"])
     notifications.queue("awarded", requisition_id=locked.pk)
     return order
 
@@ -1081,6 +1079,7 @@ def requisition_cancel(
             "cancellation_reason": reason,
         },
     )
+    ocds.publish_cancellation(locked)
     notifications.queue("cancelled", requisition_id=locked.pk)
     return locked
 

@@ -1,8 +1,14 @@
-"""Celery entry points for joint requisitions: thin, take ids, call a service."""
+"""Celery entry points for joint requisitions and their documents: thin, take ids, call a
+service."""
 
-from celery import shared_task
+from celery import Task, shared_task
+from django.db import InterfaceError, OperationalError
 
-from procurement import notifications, services
+from procurement import documents, notifications, services
+
+# Worth retrying: storage or database hiccups. Anything else (a template error, say) fails
+# at once and is shown on the order page for a commercial lead to retry.
+TRANSIENT_ERRORS = (OSError, OperationalError, InterfaceError)
 
 
 @shared_task(
@@ -26,3 +32,29 @@ def send_notification(event: str, requisition_id: int, participation_ids: list[i
 def close_due_requisitions() -> dict[str, int]:
     """Close every requisition past its closing time (idempotent: run every minute)."""
     return services.close_due_requisitions()
+
+
+class DocumentTask(Task):
+    def on_retry(self, exc, task_id, args, kwargs, einfo):
+        documents.document_note_retry(document_id=args[0], error=f"{type(exc).__name__}: {exc}")
+
+    def on_failure(self, exc, task_id, args, kwargs, einfo):
+        documents.document_mark_failed(document_id=args[0], error=f"{type(exc).__name__}: {exc}")
+
+
+@shared_task(
+    base=DocumentTask,
+    bind=True,
+    name="procurement.render_document",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=TRANSIENT_ERRORS,
+    retry_backoff=2,
+    retry_backoff_max=300,
+    retry_jitter=False,
+    max_retries=5,
+    soft_time_limit=120,
+    time_limit=150,
+)
+def render_document(self, document_id: int) -> str:
+    return documents.document_render(document_id=document_id).status

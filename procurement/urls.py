@@ -1,6 +1,6 @@
 from django.urls import path
 
-from procurement import views
+from procurement import document_views, views
 from procurement.views import handle_not_permitted as guarded
 
 app_name = "procurement"
@@ -13,6 +13,12 @@ urlpatterns = [
     path("commercial/", guarded(views.commercial_queue), name="commercial_queue"),
     path("orders/", guarded(views.order_list), name="order_list"),
     path("orders/<int:pk>/", guarded(views.order_detail), name="order_detail"),
+    path(
+        "documents/<int:pk>/preview/",
+        document_views.document_preview,
+        name="document_preview",
+    ),
+    path("documents/<int:pk>/retry/", document_views.document_retry, name="document_retry"),
     path(
         "shares/<int:pk>/decide/", guarded(views.participation_decide), name="participation_decide"
     ),

@@ -590,10 +590,21 @@ def order_detail(request, pk: int):
     order = get_object_or_404(selectors.orders_visible_to(request.user), pk=pk)
     lines = selectors.order_lines_visible_to(request.user, order)
     all_lines = len(lines) == order.lines.count()
+    order_documents = (
+        selectors.documents_visible_to(request.user)
+        .filter(order=order)
+        .order_by("kind", "force__name", "-version")
+    )
     return render(
         request,
         "procurement/order_detail.html",
-        {"order": order, "lines": lines, "all_lines": all_lines},
+        {
+            "order": order,
+            "lines": lines,
+            "all_lines": all_lines,
+            "order_documents": order_documents,
+            "can_retry_documents": rules.can_retry_documents(request.user),
+        },
     )
 
 

@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+import tempfile
 import uuid
 from pathlib import Path
 from urllib.parse import quote
@@ -24,8 +25,13 @@ def pytest_configure(config):
     # Fast hashing in tests; plain static files (no collectstatic manifest); no HTTPS redirect.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.SECURE_SSL_REDIRECT = False
+    # Uploaded evidence and issued documents go to a temporary directory, never ./media.
+    settings.MEDIA_ROOT = tempfile.mkdtemp(prefix="network-code-media-")
     settings.STORAGES = {
-        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": settings.MEDIA_ROOT},
+        },
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     # The cache stays in-process even when REDIS_URL is set: clearing it between tests
@@ -143,65 +149,94 @@ def database_url_for_subprocess() -> str:
     return f"postgres://{credentials}{host}:{port}/{settings_dict['NAME']}"
 
 
-@pytest.fixture
-def celery_worker_process(request, tmp_path):
-    """A real Celery worker process consuming a queue of its own on Redis.
+class CeleryWorkers:
+    """Starts real Celery worker processes on Redis, all consuming one queue of this test's."""
 
-    Tests that also need the database must use ``transactional_db`` so that the
-    worker sees committed rows; the worker is pointed at the test database.
-    """
-    redis_url = os.environ.get("REDIS_URL")
-    if not redis_url:
-        pytest.skip("REDIS_URL is not set: no Redis for a real worker")
-    queue = f"test-{uuid.uuid4().hex[:12]}"
-    env = {
-        **os.environ,
-        "REDIS_URL": redis_url,
-        "CELERY_TASK_DEFAULT_QUEUE": queue,
-        "SECRET_KEY": os.environ.get("SECRET_KEY", "test-only-secret-key-not-for-production"),
-    }
-    if "db" in request.fixturenames or "transactional_db" in request.fixturenames:
-        env["DATABASE_URL"] = database_url_for_subprocess()
-    pool = getattr(request, "param", "solo")
-    command = [
-        sys.executable,
-        "-m",
-        "celery",
-        "-A",
-        "config",
-        "worker",
-        f"--pool={pool}",
-        "--concurrency=1",
-        "-Q",
-        queue,
-        "--loglevel=WARNING",
-        "--without-gossip",
-        "--without-mingle",
-        "--without-heartbeat",
-        f"--hostname={queue}@%h",
-    ]
-    log_path = tmp_path / "worker.log"
-    log = log_path.open("w")
-    process = subprocess.Popen(  # noqa: S603
-        command, cwd=PROJECT_DIR, env=env, stdout=log, stderr=subprocess.STDOUT
-    )
-    previous = (celery_app.conf.task_always_eager, celery_app.conf.task_default_queue)
-    celery_app.conf.task_always_eager = False
-    celery_app.conf.task_default_queue = queue
-    try:
-        yield process
-    finally:
-        celery_app.conf.task_always_eager, celery_app.conf.task_default_queue = previous
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    def __init__(self, request, tmp_path):
+        redis_url = os.environ.get("REDIS_URL")
+        if not redis_url:
+            pytest.skip("REDIS_URL is not set: no Redis for a real worker")
+        self.request = request
+        self.tmp_path = tmp_path
+        self.queue = f"test-{uuid.uuid4().hex[:12]}"
+        self.processes: list[tuple[subprocess.Popen, Path]] = []
+        self.previous = (celery_app.conf.task_always_eager, celery_app.conf.task_default_queue)
+        celery_app.conf.task_always_eager = False
+        celery_app.conf.task_default_queue = self.queue
+
+    def start(self, pool: str = "solo", **extra_env: str) -> subprocess.Popen:
+        env = {
+            **os.environ,
+            "CELERY_TASK_DEFAULT_QUEUE": self.queue,
+            "SECRET_KEY": os.environ.get("SECRET_KEY", "test-only-secret-key-not-for-production"),
+            **extra_env,
+        }
+        env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        fixtures = self.request.fixturenames
+        uses_database = self.request.node.get_closest_marker("django_db") is not None
+        if uses_database or "db" in fixtures or "transactional_db" in fixtures:
+            env["DATABASE_URL"] = database_url_for_subprocess()
+        number = len(self.processes) + 1
+        command = [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            f"--pool={pool}",
+            "--concurrency=1",
+            "-Q",
+            self.queue,
+            "--loglevel=WARNING",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            f"--hostname={self.queue}-{number}@%h",
+        ]
+        log_path = self.tmp_path / f"worker-{number}.log"
+        log = log_path.open("w")
+        process = subprocess.Popen(  # noqa: S603
+            command, cwd=PROJECT_DIR, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
         log.close()
-        call_report = getattr(request.node, "rep_call", None)
+        self.processes.append((process, log_path))
+        return process
+
+    def stop_all(self) -> None:
+        celery_app.conf.task_always_eager, celery_app.conf.task_default_queue = self.previous
+        for process, _ in self.processes:
+            if process.poll() is None:
+                process.terminate()
+                try:
+                    process.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
+        call_report = getattr(self.request.node, "rep_call", None)
         if call_report is not None and call_report.failed:
-            sys.stderr.write(log_path.read_text())
+            for _, log_path in self.processes:
+                sys.stderr.write(f"--- {log_path.name}\n{log_path.read_text()}")
+
+
+@pytest.fixture
+def celery_workers(request, tmp_path):
+    """A factory of real Celery worker processes: ``celery_workers.start(**env)``.
+
+    Tests that also need the database must use ``transactional_db`` so that workers see
+    committed rows; workers are pointed at the test database.
+    """
+    workers = CeleryWorkers(request, tmp_path)
+    try:
+        yield workers
+    finally:
+        workers.stop_all()
+
+
+@pytest.fixture
+def celery_worker_process(celery_workers):
+    """One real Celery worker process consuming a queue of its own on Redis."""
+    return celery_workers.start()
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)

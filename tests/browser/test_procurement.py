@@ -85,7 +85,17 @@ def test_forces_pool_demand_from_start_to_award(page, force, other_force, suppli
     page.get_by_text("Awarded: order").wait_for()
     assert "£1,188.00" in page.content()
     requisition.refresh_from_db()
-    assert requisition.status == RequisitionStatus.AWARDED
+    # Without Redis the contract documents are rendered in-process, during the award.
+    assert requisition.status == RequisitionStatus.CONTRACTED
+
+    # The order page lists the documents; the contract previews in the browser.
+    page.goto(f"/requisitions/orders/{requisition.order.pk}/")
+    documents = page.get_by_role("table", name="Contract documents and their state")
+    assert documents.get_by_text("Done").count() == 3
+    assert serious_violations(page) == []
+    page.get_by_role("link", name=f"Preview {requisition.order.number}-C").click()
+    page.get_by_role("heading", name="Call-off contract").wait_for()
+    assert "Otherton Police" in page.content()
 
 
 def test_the_other_procurement_pages_have_no_serious_accessibility_violations(

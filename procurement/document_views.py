@@ -1,0 +1,31 @@
+"""Pages for contract documents: the browser preview and the commercial lead's retry."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.views.decorators.http import require_POST
+
+from core.errors import DomainError
+from procurement import documents
+from procurement.selectors import documents_visible_to
+
+
+@login_required
+def document_preview(request, pk: int):
+    """The document as the browser shows it: the same template and styles as its PDF."""
+    document = get_object_or_404(documents_visible_to(request.user), pk=pk)
+    return HttpResponse(documents.document_preview_html(document))
+
+
+@login_required
+@require_POST
+def document_retry(request, pk: int):
+    document = get_object_or_404(documents_visible_to(request.user), pk=pk)
+    try:
+        documents.document_retry(document=document, actor=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"{document.number} is queued to be rendered again.")
+    return redirect(request.POST.get("next") or "home")

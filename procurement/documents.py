@@ -1,0 +1,419 @@
+"""Contract documents: what they say (a snapshot fixed when requested), rendering them in a
+worker, storing them, and knowing when an order's documents are all ready.
+
+A document is identified by (order, kind, force, version); that key is unique in the
+database, so a duplicated or retried task can never produce a second document. Rendering
+happens outside any transaction; the file is stored under a fresh, non-guessable name and
+only becomes visible when the row that points at it is committed as done, so a worker killed
+mid-render leaves nothing visible, and the redelivered task renders again.
+"""
+
+from decimal import Decimal
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from accounts import audit
+from accounts.models import Organisation, OrganisationKind, User
+from catalogue.models import ConformanceStatus
+from core.errors import InvalidTransition, NotPermitted
+from procurement.models import (
+    ApprovalDecision,
+    Document,
+    DocumentKind,
+    DocumentStatus,
+    Order,
+    OrderStatus,
+    document_upload_to,
+)
+from procurement.rendering import render_html, render_pdf
+
+TEMPLATES = {
+    DocumentKind.CONTRACT: "documents/contract.html",
+    DocumentKind.PURCHASE_ORDER: "documents/purchase_order.html",
+}
+TITLES = {
+    DocumentKind.CONTRACT: "Call-off contract",
+    DocumentKind.PURCHASE_ORDER: "Purchase order",
+}
+
+
+def _money(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def _when(value) -> str | None:
+    return value.isoformat() if value else None
+
+
+def percent(rate: Decimal) -> str:
+    """0.20 -> "20", 0.175 -> "17.5"."""
+    value = (rate * 100).normalize()
+    return f"{value:f}"
+
+
+def _person(user: User | None) -> str:
+    if user is None:
+        return "the system"
+    return user.get_full_name()
+
+
+def contract_number(order_number: str) -> str:
+    return f"{order_number}-C"
+
+
+def document_number(order: Order, kind: str, force: Organisation | None) -> str:
+    if kind == DocumentKind.CONTRACT:
+        return contract_number(order.number)
+    return f"{order.number}-PO-{force.slug.upper()}"
+
+
+def order_snapshot(order: Order) -> dict:
+    """Everything the order's documents say, as plain JSON (Decimals as strings)."""
+    requisition = order.joint_requisition
+    product = requisition.product
+    revision = requisition.product_revision
+    ict_company = Organisation.objects.filter(kind=OrganisationKind.ICT_COMPANY).first()
+    lines = list(order.lines.select_related("force", "participation").order_by("force__name"))
+    approvals = []
+    for line in lines:
+        participation = line.participation
+        for approval in participation.approvals.filter(
+            decision=ApprovalDecision.APPROVE, round=participation.approval_round
+        ).select_related("approver"):
+            approvals.append(
+                {
+                    "force": line.force.name,
+                    "approver": _person(approval.approver),
+                    "decision": approval.get_decision_display(),
+                    "amount": _money(approval.amount),
+                    "at": _when(approval.created_at),
+                }
+            )
+    standards = [
+        {
+            "reference": c.standard_version.standard.reference,
+            "title": c.standard_version.standard.title,
+            "version": c.standard_version.version,
+            "verified_at": _when(c.decided_at),
+        }
+        for c in product.conformances.filter(status=ConformanceStatus.VERIFIED)
+        .select_related("standard_version__standard")
+        .order_by("standard_version__standard__reference")
+    ]
+    vat_rate = requisition.vat_rate if requisition.vat_rate is not None else Decimal("0")
+    return {
+        "order": {
+            "number": order.number,
+            "unit_price": _money(order.unit_price),
+            "subtotal": _money(order.subtotal),
+            "vat": _money(order.vat),
+            "total": _money(order.total),
+            "vat_rate_percent": percent(vat_rate),
+            "notifiable": order.notifiable,
+        },
+        "requisition": {
+            "ocid": requisition.ocid,
+            "title": str(requisition),
+            "total_quantity": requisition.total_quantity,
+            "price_break_min_quantity": requisition.price_break_min_quantity,
+            "closed_at": _when(requisition.closed_at),
+        },
+        "ict_company": {
+            "name": ict_company.name if ict_company else "The Police ICT Company",
+            "address": ict_company.address if ict_company else "",
+        },
+        "supplier": {"name": order.supplier.name, "address": order.supplier.address},
+        "product": {
+            "name": product.name,
+            "sku": product.sku,
+            "summary": product.summary,
+            "unit": product.get_unit_display(),
+            "category": product.category.name,
+            "cpv_code": product.category.cpv_code,
+            "list_price": _money(product.list_price),
+            "revision": revision.number if revision else None,
+        },
+        "standards": standards,
+        "lines": [
+            {
+                "force": line.force.name,
+                "force_id": line.force_id,
+                "quantity": line.quantity,
+                "delivery_address": line.delivery_address,
+                "cost_centre": line.cost_centre,
+                "share": _money(line.share),
+                "vat": _money(line.vat),
+                "total": _money(line.total),
+            }
+            for line in lines
+        ],
+        "approvals": approvals,
+        "sign_off": (
+            {"by": _person(requisition.signed_off_by), "at": _when(requisition.signed_off_at)}
+            if requisition.signed_off_at
+            else None
+        ),
+        "award": {"by": _person(requisition.awarded_by), "at": _when(requisition.awarded_at)},
+    }
+
+
+def document_snapshot(order_data: dict, *, kind: str, number: str, version: int, force=None):
+    snapshot = {
+        **order_data,
+        "kind": kind,
+        "title": TITLES[kind],
+        "number": number,
+        "version": version,
+        "issued_at": timezone.now().isoformat(),
+    }
+    if kind == DocumentKind.PURCHASE_ORDER:
+        line = next(line for line in order_data["lines"] if line["force_id"] == force.pk)
+        snapshot["line"] = line
+        snapshot["lines"] = [line]
+        snapshot["lines_count"] = len(order_data["lines"])
+        snapshot["approvals"] = [a for a in order_data["approvals"] if a["force"] == force.name]
+        snapshot["contract_number"] = contract_number(order_data["order"]["number"])
+    return snapshot
+
+
+def _enqueue(document_ids: list[int]) -> None:
+    from procurement.tasks import render_document
+
+    for document_id in document_ids:
+        transaction.on_commit(lambda pk=document_id: render_document.delay(pk))
+
+
+@transaction.atomic
+def documents_request(*, order: Order, actor: User | None) -> list[Document]:
+    """Queue the call-off contract and one purchase order per force (version 1).
+
+    Idempotent: asking again for an order whose documents exist returns them unchanged.
+    """
+    order = Order.objects.select_for_update().get(pk=order.pk)
+    existing = list(order.documents.filter(version=1))
+    if existing:
+        return existing
+    order_data = order_snapshot(order)
+    wanted = [(DocumentKind.CONTRACT, None)] + [
+        (DocumentKind.PURCHASE_ORDER, line.force)
+        for line in order.lines.select_related("force").order_by("force__name")
+    ]
+    documents = []
+    for kind, force in wanted:
+        number = document_number(order, kind, force)
+        documents.append(
+            Document(
+                order=order,
+                kind=kind,
+                force=force,
+                version=1,
+                number=number,
+                snapshot=document_snapshot(
+                    order_data, kind=kind, number=number, version=1, force=force
+                ),
+            )
+        )
+    Document.objects.bulk_create(documents)
+    documents = list(order.documents.filter(version=1).order_by("pk"))
+    order.documents_requested_at = timezone.now()
+    order.save(update_fields=["documents_requested_at"])
+    audit.record(
+        actor=actor,
+        action="order.documents_requested",
+        obj=order,
+        after={"documents": [d.number for d in documents]},
+    )
+    _enqueue([d.pk for d in documents])
+    return documents
+
+
+def _set_progress(document_id: int, percent: int) -> None:
+    Document.objects.filter(pk=document_id, status=DocumentStatus.RENDERING).update(
+        progress=percent
+    )
+
+
+def document_render(*, document_id: int) -> Document:
+    """Render, store and mark a document done. Safe to run twice, or at once in two workers."""
+    with transaction.atomic():
+        document = Document.objects.select_for_update().get(pk=document_id)
+        if document.status == DocumentStatus.DONE:
+            return document
+        document.status = DocumentStatus.RENDERING
+        document.attempts += 1
+        document.progress = 5
+        document.started_at = timezone.now()
+        document.save(update_fields=["status", "attempts", "progress", "started_at"])
+
+    pdf = render_pdf(
+        TEMPLATES[document.kind],
+        {"doc": document.snapshot},
+        progress=lambda percent: _set_progress(document_id, percent),
+    )
+    stored_name = default_storage.save(document_upload_to(document, ""), ContentFile(pdf.content))
+
+    with transaction.atomic():
+        document = Document.objects.select_for_update().get(pk=document_id)
+        if document.status == DocumentStatus.DONE:
+            default_storage.delete(stored_name)  # another worker finished first
+            return document
+        document.file.name = stored_name
+        document.sha256 = pdf.sha256
+        document.page_count = pdf.page_count
+        document.size_bytes = len(pdf.content)
+        document.status = DocumentStatus.DONE
+        document.progress = 100
+        document.error = ""
+        document.finished_at = timezone.now()
+        document.save()
+        audit.record(
+            actor=None,
+            action="document.rendered",
+            obj=document,
+            after={
+                "number": document.number,
+                "version": document.version,
+                "sha256": document.sha256,
+                "pages": document.page_count,
+            },
+        )
+        _complete_order_if_ready(document.order_id)
+    return document
+
+
+def latest_documents(order: Order) -> list[Document]:
+    """The newest version of each of the order's documents."""
+    newest = {}
+    for document in order.documents.select_related("force").order_by("kind", "force_id", "version"):
+        newest[(document.kind, document.force_id)] = document
+    return sorted(newest.values(), key=lambda d: (d.kind != DocumentKind.CONTRACT, d.number))
+
+
+def _complete_order_if_ready(order_id: int) -> None:
+    """When the newest version of every document is done, the order and its requisition are
+    contracted and the contract is published as open data."""
+    from procurement import ocds, services
+    from procurement.models import JointRequisition, RequisitionStatus
+
+    order = Order.objects.select_for_update().get(pk=order_id)
+    if order.status != OrderStatus.PLACED:
+        return
+    if not all(d.status == DocumentStatus.DONE for d in latest_documents(order)):
+        return
+    requisition = JointRequisition.objects.select_for_update().get(pk=order.joint_requisition_id)
+    services.transition(
+        order,
+        OrderStatus.CONTRACTED,
+        actor=None,
+        action="order.contracted",
+        changes={"contracted_at": timezone.now()},
+    )
+    if requisition.status == RequisitionStatus.AWARDED:
+        services.transition(
+            requisition,
+            RequisitionStatus.CONTRACTED,
+            actor=None,
+            action="requisition.contracted",
+            organisation=requisition.lead_force,
+        )
+    ocds.publish_contract(order)
+
+
+def document_note_retry(*, document_id: int, error: str) -> None:
+    """Between automatic retries: queued again, with what went wrong."""
+    Document.objects.filter(pk=document_id).exclude(status=DocumentStatus.DONE).update(
+        status=DocumentStatus.QUEUED, progress=0, error=f"Retrying after: {error}"[:2000]
+    )
+
+
+@transaction.atomic
+def document_mark_failed(*, document_id: int, error: str) -> None:
+    document = Document.objects.select_for_update().get(pk=document_id)
+    if document.status == DocumentStatus.DONE:
+        return
+    document.status = DocumentStatus.FAILED
+    document.error = error[:2000]
+    document.progress = 0
+    document.save(update_fields=["status", "error", "progress"])
+    audit.record(
+        actor=None,
+        action="document.failed",
+        obj=document,
+        after={"number": document.number, "error": document.error},
+    )
+
+
+def _require_commercial_lead(actor: User) -> None:
+    from accounts.permissions import can_retry_documents
+
+    if not can_retry_documents(actor):
+        raise NotPermitted("Only a commercial lead can retry or regenerate contract documents.")
+
+
+@transaction.atomic
+def document_retry(*, document: Document, actor: User) -> Document:
+    """Put a failed document back in the queue (same version: it never had a file)."""
+    _require_commercial_lead(actor)
+    locked = Document.objects.select_for_update().get(pk=document.pk)
+    if locked.status != DocumentStatus.FAILED:
+        state = locked.get_status_display().lower()
+        raise InvalidTransition(f"Only a failed document can be retried; this one is {state}.")
+    locked.status = DocumentStatus.QUEUED
+    locked.error = ""
+    locked.progress = 0
+    locked.save(update_fields=["status", "error", "progress"])
+    audit.record(
+        actor=actor,
+        action="document.retried",
+        obj=locked,
+        before={"status": DocumentStatus.FAILED},
+        after={"status": DocumentStatus.QUEUED},
+    )
+    _enqueue([locked.pk])
+    return locked
+
+
+@transaction.atomic
+def document_regenerate(*, document: Document, actor: User) -> Document:
+    """Issue a new version of a document from the order as it is now; old versions stay."""
+    _require_commercial_lead(actor)
+    order = Order.objects.select_for_update().get(pk=document.order_id)
+    latest = (
+        order.documents.filter(kind=document.kind, force=document.force).aggregate(Max("version"))[
+            "version__max"
+        ]
+        or 0
+    )
+    version = latest + 1
+    number = document_number(order, document.kind, document.force)
+    new = Document.objects.create(
+        order=order,
+        kind=document.kind,
+        force=document.force,
+        version=version,
+        number=number,
+        snapshot=document_snapshot(
+            order_snapshot(order),
+            kind=document.kind,
+            number=number,
+            version=version,
+            force=document.force,
+        ),
+    )
+    audit.record(
+        actor=actor,
+        action="document.regenerated",
+        obj=new,
+        after={"number": number, "version": version},
+    )
+    _enqueue([new.pk])
+    return new
+
+
+def document_preview_html(document: Document) -> str:
+    """The document as HTML for the browser: the same template as its PDF."""
+    return render_html(TEMPLATES[document.kind], {"doc": document.snapshot}, for_print=False)
