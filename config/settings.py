@@ -251,6 +251,10 @@ SPECTACULAR_SETTINGS = {
 # Domain settings.
 DEMO_PASSWORD = env_str("DEMO_PASSWORD", "network-code-demo")
 VAT_RATE = env_decimal("VAT_RATE", "0.20")
+# Days after a revision is enacted before conformance to the superseded version lapses.
+STANDARDS_TRANSITION_DAYS = env_int("STANDARDS_TRANSITION_DAYS", 180)
+if STANDARDS_TRANSITION_DAYS < 0:
+    raise ImproperlyConfigured("STANDARDS_TRANSITION_DAYS must be zero or more.")
 
 LOGGING = {
     "version": 1,
