@@ -265,7 +265,9 @@ def compute_impact(proposal: Proposal, now: datetime.datetime | None = None) -> 
         Conformance.objects.filter(standard_version__in=versions)
         .filter(_verified_published())
         .select_related("product__supplier", "standard_version")
-        .order_by("product__supplier__name", "product__name", "product__pk", "standard_version")
+        .order_by(
+            "product__supplier__name", "product__name", "product__pk", "standard_version__version"
+        )
         if versions
         else []
     )
