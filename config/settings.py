@@ -255,6 +255,7 @@ VAT_RATE = env_decimal("VAT_RATE", "0.20")
 STANDARDS_TRANSITION_DAYS = env_int("STANDARDS_TRANSITION_DAYS", 180)
 if STANDARDS_TRANSITION_DAYS < 0:
     raise ImproperlyConfigured("STANDARDS_TRANSITION_DAYS must be zero or more.")
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["StandardDomainEnum"] = "standards.models.Domain"
 
 LOGGING = {
     "version": 1,
