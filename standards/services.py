@@ -252,6 +252,7 @@ def proposal_create(
     proposed_title: str = "",
     proposed_domain: str = "",
     organisation: Organisation | None = None,
+    now: datetime.datetime | None = None,
 ) -> Proposal:
     """A draft proposal by a force's delegate or the standards secretary."""
     organisations = proposer_organisations(proposer)
@@ -303,6 +304,7 @@ def proposal_create(
         rationale=rationale,
         proposer=proposer,
         proposer_organisation=organisation,
+        created_at=_now(now),
     )
     audit.record(
         actor=proposer,
@@ -776,7 +778,7 @@ def proposal_comment(
     if not selectors.consultation_is_open(locked, now):
         raise InvalidTransition("Comments are taken only while the proposal is in consultation.")
     comment = ProposalComment.objects.create(
-        proposal=locked, author=author, organisation=organisation, body=body
+        proposal=locked, author=author, organisation=organisation, body=body, created_at=now
     )
     audit.record(
         actor=author,
@@ -818,7 +820,14 @@ def vote_cast(
         raise InvalidTransition("This proposal is not open for voting.")
     vote = Vote.objects.filter(proposal=locked, force=force).first()
     if vote is None:
-        vote = Vote.objects.create(proposal=locked, force=force, choice=choice, cast_by=delegate)
+        vote = Vote.objects.create(
+            proposal=locked,
+            force=force,
+            choice=choice,
+            cast_by=delegate,
+            cast_at=now,
+            updated_at=now,
+        )
         audit.record(
             actor=delegate,
             action="vote.cast",
@@ -830,6 +839,7 @@ def vote_cast(
         before = {"choice": vote.choice, "cast_by": vote.cast_by_id}
         vote.choice = choice
         vote.cast_by = delegate
+        vote.updated_at = now
         vote.save(update_fields=["choice", "cast_by", "updated_at"])
         audit.record(
             actor=delegate,

@@ -7,6 +7,8 @@ from django.utils.module_loading import import_string
 SEEDERS = [
     "accounts.demo.seed",
     "standards.demo.seed_registry",
+    # Keep last: it revises a standard that the catalogue's products conform to.
+    "standards.demo.seed_proposals",
 ]
 
 
