@@ -362,6 +362,13 @@ def proposal_transition(request, pk: int, step: str):
     if not is_standards_secretary(request.user):
         raise PermissionDenied("Only the standards secretary may do this.")
     spec = TRANSITION_STEPS[step]
+    if request.method == "GET" and proposal.status != spec["from"]:
+        messages.error(
+            request,
+            f"This proposal is {proposal.get_status_display().lower()}: "
+            f"“{spec['title']}” is not the next step.",
+        )
+        return redirect("standards:proposal_detail", pk=proposal.pk)
     form_class = spec["form"]
     form = form_class(request.POST or None) if form_class else None
     status = 200
