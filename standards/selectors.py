@@ -249,9 +249,11 @@ def affected_versions(proposal: Proposal) -> QuerySet[StandardVersion]:
         statuses = [VersionStatus.ADOPTED, VersionStatus.SUPERSEDED]
     else:
         return StandardVersion.objects.none()
-    return StandardVersion.objects.filter(
-        standard_id=proposal.standard_id, status__in=statuses
-    ).order_by("version")
+    return (
+        StandardVersion.objects.filter(standard_id=proposal.standard_id, status__in=statuses)
+        .select_related("standard")
+        .order_by("version")
+    )
 
 
 def compute_impact(proposal: Proposal, now: datetime.datetime | None = None) -> dict[str, Any]:
@@ -264,29 +266,35 @@ def compute_impact(proposal: Proposal, now: datetime.datetime | None = None) -> 
     conformances = (
         Conformance.objects.filter(standard_version__in=versions)
         .filter(_verified_published())
-        .select_related("product__supplier", "standard_version")
         .order_by(
             "product__supplier__name", "product__name", "product__pk", "standard_version__version"
+        )
+        .values_list(
+            "product_id",
+            "product__name",
+            "product__sku",
+            "product__supplier_id",
+            "product__supplier__slug",
+            "product__supplier__name",
+            "standard_version__version",
         )
         if versions
         else []
     )
     products: dict[int, dict[str, Any]] = {}
-    for conformance in conformances:
-        product = conformance.product
-        row = products.setdefault(
-            product.pk,
-            {
-                "id": product.pk,
-                "name": product.name,
-                "sku": product.sku,
-                "supplier": _organisation_json(product.supplier),
+    for product_id, name, sku, supplier_id, slug, supplier_name, version in conformances:
+        row = products.get(product_id)
+        if row is None:
+            row = products[product_id] = {
+                "id": product_id,
+                "name": name,
+                "sku": sku,
+                "supplier": {"id": supplier_id, "slug": slug, "name": supplier_name},
                 "versions": [],
                 "quantities": [],
                 "total_quantity": 0,
-            },
-        )
-        row["versions"].append(conformance.standard_version.version)
+            }
+        row["versions"].append(version)
     bought = (
         OrderLine.objects.filter(
             order__joint_requisition__product_id__in=list(products),
@@ -333,10 +341,6 @@ def compute_impact(proposal: Proposal, now: datetime.datetime | None = None) -> 
             "quantity": sum(row["total_quantity"] for row in products.values()),
         },
     }
-
-
-def _organisation_json(organisation: Organisation) -> dict[str, Any]:
-    return {"id": organisation.pk, "slug": organisation.slug, "name": organisation.name}
 
 
 def proposal_impact(*, proposal: Proposal, user: User) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from collections import defaultdict
 from typing import Any
 
 from django.conf import settings
@@ -653,18 +654,18 @@ def _revise(
     to_schedule = [
         c for c in conformances if c.lapses_at is None or c.lapses_at > transition_ends_at
     ]
+    previous = {c.pk: {"lapses_at": c.lapses_at} for c in to_schedule}
     for conformance in to_schedule:
-        previous = conformance.lapses_at
         conformance.lapses_at = transition_ends_at
-        audit.record(
-            actor=actor,
-            action="conformance.lapse_scheduled",
-            obj=conformance,
-            organisation=conformance.product.supplier,
-            before={"lapses_at": previous},
-            after={"lapses_at": transition_ends_at, "superseded_by": str(version)},
-        )
     Conformance.objects.bulk_update(to_schedule, ["lapses_at"], batch_size=LAPSE_CHUNK)
+    _audit_conformances(
+        to_schedule,
+        actor=actor,
+        action="conformance.lapse_scheduled",
+        before=previous,
+        fields=["lapses_at"],
+        note={"superseded_by": str(version)},
+    )
     audit.record(
         actor=actor,
         action="standard.revised",
@@ -710,24 +711,63 @@ def _abolish(
 def _lapse(
     conformances: list[Conformance], *, actor: User | None, now: datetime.datetime, why: str
 ) -> None:
-    """Lapse locked conformance rows, one audit event each (seen by the supplier)."""
+    """Lapse locked conformance rows and audit them."""
+    fields = ["status", "lapses_at", "lapsed_at"]
+    before = {c.pk: audit.snapshot(c, fields) for c in conformances}
     for conformance in conformances:
-        before = audit.snapshot(conformance, ["status", "lapses_at", "lapsed_at"])
         conformance.status = ConformanceStatus.LAPSED
         conformance.lapsed_at = now
         if conformance.lapses_at is None or conformance.lapses_at > now:
             conformance.lapses_at = now
+    Conformance.objects.bulk_update(conformances, fields, batch_size=LAPSE_CHUNK)
+    _audit_conformances(
+        conformances,
+        actor=actor,
+        action="conformance.lapsed",
+        before=before,
+        fields=fields,
+        note={"why": why},
+    )
+
+
+def _audit_conformances(
+    conformances: list[Conformance],
+    *,
+    actor: User | None,
+    action: str,
+    before: dict[int, dict],
+    fields: list[str],
+    note: dict[str, Any],
+) -> None:
+    """One audit event per supplier and standard version, listing every conformance row it
+    changed with its before and after: each supplier sees its own in its trail, and an
+    enactment touching thousands of products appends tens of events, not thousands."""
+    groups: dict[tuple[int, int], list[Conformance]] = defaultdict(list)
+    for conformance in conformances:
+        groups[(conformance.product.supplier_id, conformance.standard_version_id)].append(
+            conformance
+        )
+    for (_, version_id), rows in sorted(groups.items()):
         audit.record(
             actor=actor,
-            action="conformance.lapsed",
-            obj=conformance,
-            organisation=conformance.product.supplier,
-            before=before,
-            after={**audit.snapshot(conformance, ["status", "lapses_at", "lapsed_at"]), "why": why},
+            action=action,
+            object_type=StandardVersion._meta.label_lower,
+            object_id=version_id,
+            organisation=rows[0].product.supplier,
+            before=[{"conformance": c.pk, **before[c.pk]} for c in rows],
+            after={
+                **note,
+                "conformances": [
+                    {
+                        "conformance": c.pk,
+                        "product": c.product_id,
+                        "sku": c.product.sku,
+                        **audit.snapshot(c, fields),
+                    }
+                    for c in rows
+                ],
+            },
         )
-    Conformance.objects.bulk_update(
-        conformances, ["status", "lapsed_at", "lapses_at"], batch_size=LAPSE_CHUNK
-    )
 
 
 def conformance_lapse_due(*, now: datetime.datetime | None = None) -> int:

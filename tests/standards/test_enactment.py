@@ -6,6 +6,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from accounts import audit
 from accounts.models import AuditEvent
 from catalogue.models import Conformance, Product
 from core.errors import DomainError, InvalidTransition, NotPermitted
@@ -331,9 +332,34 @@ def test_a_revision_supersedes_the_old_version_and_starts_the_transition_period(
     # Inside the transition period the products stay compliant.
     assert is_compliant(catalogue["verified"])
     assert is_compliant(catalogue["both"])
-    assert AuditEvent.objects.filter(action="conformance.lapse_scheduled").count() == 3
-    event = AuditEvent.objects.filter(action="conformance.lapse_scheduled").first()
-    assert event.organisation.is_supplier
+    events = AuditEvent.objects.filter(action="conformance.lapse_scheduled")
+    assert events.count() == 3  # one per supplier and version
+    assert {event.organisation.pk for event in events} == {
+        catalogue[name].supplier_id for name in ("verified", "claimed", "both")
+    }
+    scheduled = [row for event in events for row in event.after["conformances"]]
+    assert {row["product"] for row in scheduled} == {
+        catalogue[name].pk for name in ("verified", "claimed", "both")
+    }
+    assert {row["lapses_at"] for row in scheduled} == {audit.to_json(ends)}
+    assert all(row["lapses_at"] is None for event in events for row in event.before)
+
+
+def test_one_suppliers_conformances_are_audited_together(
+    voters, standards_secretary, version, supplier
+):
+    for _ in range(3):
+        ConformanceFactory(product=ProductFactory(supplier=supplier), standard_version=version)
+    proposal = to_voting(draft(voters[0], standard=version.standard), standards_secretary)
+    voted(proposal, voters, ["for"] * 4)
+
+    proposal = close_at_end(proposal)
+
+    (event,) = AuditEvent.objects.filter(action="conformance.lapse_scheduled")
+    assert event.organisation == supplier
+    assert (event.object_type, event.object_id) == ("standards.standardversion", str(version.pk))
+    assert len(event.after["conformances"]) == 3
+    assert event.after["superseded_by"] == f"{version.standard.reference} v2"
 
 
 def test_conformance_lapses_when_the_transition_period_ends(

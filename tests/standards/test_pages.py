@@ -14,7 +14,14 @@ from tests.factories import (
     StandardFactory,
     StandardVersionFactory,
 )
-from tests.standards.helpers import DAY, awarded_order, draft, to_consultation, to_voting
+from tests.standards.helpers import (
+    DAY,
+    awarded_order,
+    delegates,
+    draft,
+    to_consultation,
+    to_voting,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -560,3 +567,30 @@ def test_the_home_page_links_to_the_standards_pages(client, delegate, standards_
 
     for name in ("delegate_dashboard", "proposal_list", "standard_list"):
         assert f'href="{reverse(f"standards:{name}")}"' in body
+
+
+def test_a_proposal_page_takes_constant_queries(
+    client, delegate, force, standards_secretary, version, django_assert_max_num_queries
+):
+    voters = delegates(8)
+    proposal = to_voting(draft(delegate, standard=version.standard), standards_secretary)
+    product = ProductFactory()
+    ConformanceFactory(product=product, standard_version=version)
+    awarded_order(product, {force: 3})
+    services.vote_cast(proposal=proposal, delegate=voters[0], choice="for")
+    client.force_login(delegate)
+    url = reverse("standards:proposal_detail", args=[proposal.pk])
+    client.get(url)
+    with django_assert_max_num_queries(30) as few:
+        client.get(url)
+
+    for voter in voters[1:]:
+        services.vote_cast(proposal=proposal, delegate=voter, choice="against")
+    for _ in range(8):
+        product = ProductFactory()
+        ConformanceFactory(product=product, standard_version=version)
+        awarded_order(product, {force: 2})
+
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = client.get(url)
+    assert response.status_code == 200
