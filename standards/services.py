@@ -240,6 +240,68 @@ def _validate_target(
         add("text", "A proposal to abolish a standard has no text: explain it in the rationale.")
 
 
+EDITABLE_FIELDS = [
+    "action",
+    "standard",
+    "proposed_reference",
+    "proposed_title",
+    "proposed_domain",
+    "title",
+    "text",
+    "rationale",
+]
+
+
+def _validated_content(
+    *,
+    action: str,
+    title: str,
+    rationale: str,
+    text: str = "",
+    standard: Standard | None = None,
+    proposed_reference: str = "",
+    proposed_title: str = "",
+    proposed_domain: str = "",
+) -> dict[str, Any]:
+    """A proposal's content, normalised, or a DomainError listing every problem."""
+    content = {
+        "action": action,
+        "standard": standard,
+        "title": (title or "").strip(),
+        "rationale": (rationale or "").strip(),
+        "text": (text or "").strip(),
+        "proposed_reference": (proposed_reference or "").strip().upper(),
+        "proposed_title": (proposed_title or "").strip(),
+        "proposed_domain": (proposed_domain or "").strip(),
+    }
+    errors: dict[str, list[str]] = {}
+    if action not in ProposalAction.values:
+        errors["action"] = ["Choose establish, revise or abolish."]
+    else:
+        _validate_target(
+            action=action,
+            standard=standard,
+            text=content["text"],
+            proposed_reference=content["proposed_reference"],
+            proposed_title=content["proposed_title"],
+            proposed_domain=content["proposed_domain"],
+            errors=errors,
+        )
+    if not content["title"]:
+        errors.setdefault("title", []).append("Enter a title for the proposal.")
+    elif len(content["title"]) > 200:
+        errors.setdefault("title", []).append("The title must be 200 characters or fewer.")
+    if not content["rationale"]:
+        errors.setdefault("rationale", []).append("Explain why the change is needed.")
+    if len(content["text"]) > MAX_TEXT or len(content["rationale"]) > MAX_TEXT:
+        errors.setdefault("text", []).append(f"Keep texts under {MAX_TEXT:,} characters.")
+    if errors:
+        messages = [message for field_messages in errors.values() for message in field_messages]
+        summary = messages[0] if len(messages) == 1 else "The proposal is not valid."
+        raise DomainError(summary, errors=errors)
+    return content
+
+
 @transaction.atomic
 def proposal_create(
     *,
@@ -263,46 +325,18 @@ def proposal_create(
             "to the network code."
         )
     organisation = _choose(organisation, organisations, field="organisation", what="propose")
-    title, rationale, text = (title or "").strip(), (rationale or "").strip(), (text or "").strip()
-    proposed_reference = (proposed_reference or "").strip().upper()
-    proposed_title = (proposed_title or "").strip()
-    proposed_domain = (proposed_domain or "").strip()
-
-    errors: dict[str, list[str]] = {}
-    if action not in ProposalAction.values:
-        errors["action"] = ["Choose establish, revise or abolish."]
-    else:
-        _validate_target(
-            action=action,
-            standard=standard,
-            text=text,
-            proposed_reference=proposed_reference,
-            proposed_title=proposed_title,
-            proposed_domain=proposed_domain,
-            errors=errors,
-        )
-    if not title:
-        errors.setdefault("title", []).append("Enter a title for the proposal.")
-    elif len(title) > 200:
-        errors.setdefault("title", []).append("The title must be 200 characters or fewer.")
-    if not rationale:
-        errors.setdefault("rationale", []).append("Explain why the change is needed.")
-    if len(text) > MAX_TEXT or len(rationale) > MAX_TEXT:
-        errors.setdefault("text", []).append(f"Keep texts under {MAX_TEXT:,} characters.")
-    if errors:
-        messages = [message for field_messages in errors.values() for message in field_messages]
-        summary = messages[0] if len(messages) == 1 else "The proposal is not valid."
-        raise DomainError(summary, errors=errors)
-
-    proposal = Proposal.objects.create(
+    content = _validated_content(
         action=action,
+        title=title,
+        rationale=rationale,
+        text=text,
         standard=standard,
         proposed_reference=proposed_reference,
         proposed_title=proposed_title,
         proposed_domain=proposed_domain,
-        title=title,
-        text=text,
-        rationale=rationale,
+    )
+    proposal = Proposal.objects.create(
+        **content,
         proposer=proposer,
         proposer_organisation=organisation,
         created_at=_now(now),
@@ -315,6 +349,39 @@ def proposal_create(
         after=audit.snapshot(proposal),
     )
     return proposal
+
+
+@transaction.atomic
+def proposal_update(*, proposal: Proposal, actor: User, **changes: Any) -> Proposal:
+    """Its proposer (or the secretary) edits a draft; once in consultation it is fixed, so
+    that everyone comments and votes on the same text."""
+    locked = _locked(proposal)
+    if actor.pk != locked.proposer_id and not is_standards_secretary(actor):
+        raise NotPermitted("Only the proposer or the standards secretary may edit a draft.")
+    if locked.status != S.DRAFT:
+        raise InvalidTransition(
+            f"This proposal {STATE_PHRASES[locked.status]}: only a draft can be edited."
+        )
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise DomainError(f"These cannot be edited: {', '.join(sorted(unknown))}.")
+    current = {name: getattr(locked, name) for name in EDITABLE_FIELDS}
+    content = _validated_content(**{**current, **changes})
+    before = audit.snapshot(locked, EDITABLE_FIELDS)
+    for name, value in content.items():
+        setattr(locked, name, value)
+    locked.save()
+    after = audit.snapshot(locked, EDITABLE_FIELDS)
+    if after != before:
+        audit.record(
+            actor=actor,
+            action="proposal.updated",
+            obj=locked,
+            organisation=locked.proposer_organisation,
+            before={k: v for k, v in before.items() if after[k] != v},
+            after={k: v for k, v in after.items() if before[k] != v},
+        )
+    return locked
 
 
 def _check_still_possible(proposal: Proposal) -> None:

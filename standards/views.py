@@ -186,6 +186,46 @@ def proposal_create(request):
     return render(request, "standards/proposal_form.html", {"form": form}, status=status)
 
 
+@login_required
+@require_http_methods(["GET", "POST"])
+def proposal_edit(request, pk: int):
+    proposal = _visible_proposal(request, pk)
+    if not can_edit(request.user, proposal):
+        raise PermissionDenied("Only the proposer or the standards secretary may edit a draft.")
+    if proposal.status != ProposalStatus.DRAFT:
+        messages.error(request, "Only a draft can be edited.")
+        return redirect("standards:proposal_detail", pk=proposal.pk)
+    initial = {name: getattr(proposal, name) for name in services.EDITABLE_FIELDS}
+    initial["standard"] = proposal.standard.reference if proposal.standard else None
+    form = ProposalForm(request.POST or None, initial=initial)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        changes = form.service_arguments()
+        changes.pop("organisation", None)
+        try:
+            services.proposal_update(proposal=proposal, actor=request.user, **changes)
+        except DomainError as error:
+            add_domain_error(form, error)
+            status = error.status_code
+        else:
+            messages.success(request, "The draft has been saved.")
+            return redirect("standards:proposal_detail", pk=proposal.pk)
+    elif request.method == "POST":
+        status = 400
+    return render(
+        request,
+        "standards/proposal_form.html",
+        {"form": form, "proposal": proposal},
+        status=status,
+    )
+
+
+def can_edit(user, proposal) -> bool:
+    return proposal.status == ProposalStatus.DRAFT and (
+        proposal.proposer_id == user.pk or is_standards_secretary(user)
+    )
+
+
 def _detail_context(request, proposal, *, ballot_form=None, comment_form=None) -> dict:
     now = timezone.now()
     user = request.user
@@ -239,6 +279,7 @@ def _detail_context(request, proposal, *, ballot_form=None, comment_form=None) -
         "impact": impact,
         "votes": selectors.votes_visible_to(user, proposal) if tally_view else [],
         "is_secretary": is_standards_secretary(user),
+        "can_edit": can_edit(user, proposal),
         "steps": _available_steps(proposal, user, now),
         "voting_open": selectors.voting_is_open(proposal, now),
         "consultation_open": selectors.consultation_is_open(proposal, now),

@@ -144,6 +144,24 @@ class ProposalCreateSerializer(serializers.Serializer):
     )
 
 
+class ProposalUpdateSerializer(ProposalCreateSerializer):
+    """A draft's content: send only what changes."""
+
+    organisation = None
+
+    class Meta:
+        fields = [
+            "action",
+            "standard",
+            "proposed_reference",
+            "proposed_title",
+            "proposed_domain",
+            "title",
+            "text",
+            "rationale",
+        ]
+
+
 class WindowSerializer(serializers.Serializer):
     closes_at = serializers.DateTimeField(help_text="When the window closes: in the future.")
 

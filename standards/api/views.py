@@ -54,9 +54,12 @@ class ProposalFilter(filters.FilterSet):
         summary="One proposal.", responses={200: s.ProposalSerializer, 404: ERRORS[404]}
     ),
 )
-class ProposalViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+class ProposalViewSet(
+    mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet
+):
     serializer_class = s.ProposalSerializer
     filterset_class = ProposalFilter
+    http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
         return (
@@ -83,6 +86,18 @@ class ProposalViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         data.is_valid(raise_exception=True)
         proposal = services.proposal_create(proposer=request.user, **data.validated_data)
         return self._respond(proposal, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Edit a draft (its proposer or the standards secretary).",
+        request=s.ProposalUpdateSerializer,
+        responses={200: s.ProposalSerializer, **ERRORS},
+    )
+    def partial_update(self, request, *args, **kwargs):
+        proposal = self.get_object()
+        data = s.ProposalUpdateSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        services.proposal_update(proposal=proposal, actor=request.user, **data.validated_data)
+        return self._respond(proposal)
 
     @extend_schema(
         summary="Open a draft for consultation (standards secretary).",

@@ -559,3 +559,45 @@ def test_every_role_reads_the_impact_with_quantities_for_forces_and_ict_only(
                 "quantity": 12,
             }
         ]
+
+
+@pytest.mark.parametrize("role", [*ROLES, "other_delegate"])
+def test_only_the_proposer_or_the_secretary_edits_a_draft(api, request, role, delegate, standard):
+    proposal = draft(delegate, standard=standard, title="Original")
+    user = request.getfixturevalue(role)
+
+    response = api.as_user(user).patch(
+        f"/api/v1/proposals/{proposal.pk}/", {"title": "Edited"}, format="json"
+    )
+
+    proposal.refresh_from_db()
+    if role in ("delegate", "standards_secretary"):
+        assert response.status_code == 200
+        assert response.json()["title"] == "Edited"
+    else:
+        assert response.status_code == (403 if role in FORCE_ROLES else 404)
+        assert proposal.title == "Original"
+
+
+def test_editing_a_proposal_in_consultation_is_a_409_and_put_is_not_allowed(
+    api, delegate, standards_secretary, standard
+):
+    proposal = to_consultation(draft(delegate, standard=standard), standards_secretary)
+    api.as_user(delegate)
+
+    patch = api.patch(f"/api/v1/proposals/{proposal.pk}/", {"title": "x"}, format="json")
+    put = api.put(f"/api/v1/proposals/{proposal.pk}/", {"title": "x"}, format="json")
+
+    assert patch.status_code == 409
+    assert put.status_code == 405
+
+
+def test_a_bad_edit_is_a_400(api, delegate, standard):
+    proposal = draft(delegate, standard=standard)
+
+    response = api.as_user(delegate).patch(
+        f"/api/v1/proposals/{proposal.pk}/", {"title": "", "standard": "NC-XXX-999"}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert set(response.json()["errors"]) == {"title", "standard"}

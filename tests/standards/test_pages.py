@@ -594,3 +594,36 @@ def test_a_proposal_page_takes_constant_queries(
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = client.get(url)
     assert response.status_code == 200
+
+
+def test_the_proposer_edits_a_draft_through_the_form(client, delegate, buyer, standard):
+    proposal = draft(delegate, standard=standard, title="Original")
+    client.force_login(delegate)
+    url = reverse("standards:proposal_edit", args=[proposal.pk])
+
+    detail = client.get(reverse("standards:proposal_detail", args=[proposal.pk])).content.decode()
+    assert url in detail
+    form = client.get(url)
+    assert form.status_code == 200
+    assert 'value="Original"' in form.content.decode()
+
+    response = client.post(
+        url,
+        {
+            "action": "revise",
+            "standard": standard.reference,
+            "title": "Edited",
+            "text": proposal.text,
+            "rationale": proposal.rationale,
+        },
+    )
+    assert response.status_code == 302
+    proposal.refresh_from_db()
+    assert proposal.title == "Edited"
+
+    client.force_login(buyer)
+    assert client.get(url).status_code == 403
+    assert (
+        url
+        not in client.get(reverse("standards:proposal_detail", args=[proposal.pk])).content.decode()
+    )

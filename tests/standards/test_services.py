@@ -581,3 +581,45 @@ def test_closing_after_the_window_records_the_time(delegate, standards_secretary
     proposal.refresh_from_db()
     assert proposal.closed_at == later
     assert proposal.result["closed_early"] is False
+
+
+# Editing a draft.
+
+
+def test_the_proposer_edits_their_draft_and_the_change_is_audited(delegate, standard):
+    proposal = draft(delegate, standard=standard, title="First title")
+
+    services.proposal_update(proposal=proposal, actor=delegate, title="Better title")
+
+    proposal.refresh_from_db()
+    assert proposal.title == "Better title"
+    event = AuditEvent.objects.get(action="proposal.updated")
+    assert (event.before, event.after) == ({"title": "First title"}, {"title": "Better title"})
+
+
+def test_an_edit_is_validated_like_a_new_proposal(delegate, version):
+    proposal = draft(delegate, standard=version.standard)
+
+    with pytest.raises(DomainError) as error:
+        services.proposal_update(proposal=proposal, actor=delegate, text=version.body)
+
+    assert "a revision must change it" in error.value.errors["text"][0]
+    with pytest.raises(DomainError):
+        services.proposal_update(proposal=proposal, actor=delegate, proposer=delegate)
+
+
+def test_only_the_proposer_or_the_secretary_edits_and_only_a_draft(
+    delegate, buyer, other_delegate, standards_secretary, standard
+):
+    proposal = draft(delegate, standard=standard)
+
+    for user in (buyer, other_delegate):
+        with pytest.raises(NotPermitted):
+            services.proposal_update(proposal=proposal, actor=user, title="Hijacked")
+    services.proposal_update(proposal=proposal, actor=standards_secretary, title="Tidied")
+
+    to_consultation(proposal, standards_secretary)
+    with pytest.raises(InvalidTransition, match="only a draft can be edited"):
+        services.proposal_update(proposal=proposal, actor=delegate, title="Too late")
+    proposal.refresh_from_db()
+    assert proposal.title == "Tidied"
