@@ -104,6 +104,7 @@ def test_the_register_a_proposal_and_the_dashboard_have_no_serious_violations(pa
         f"/standards/proposals/{scene['proposal'].pk}/",
         "/standards/proposals/",
         "/standards/votes/",
+        "/standards/proposals/new/",
     ):
         page.goto(path)
         assert serious_violations(page) == [], path
