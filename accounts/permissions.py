@@ -96,6 +96,50 @@ def is_ict_company_member(user: User) -> bool:
 # Standards rules.
 
 
+def is_standards_secretary(user: User) -> bool:
+    """The standards secretary runs the network code: consultation, voting, closing."""
+    return has_role(user, Role.STANDARDS_SECRETARY)
+
+
+def proposer_organisations(user: User) -> list[Organisation]:
+    """Where the user may propose from: a force they are delegate of, or the ICT company
+    as standards secretary."""
+    return organisations_with_role(user, [Role.DELEGATE, Role.STANDARDS_SECRETARY])
+
+
+def can_propose_standards_change(user: User) -> bool:
+    return bool(proposer_organisations(user))
+
+
+def delegate_forces(user: User) -> list[Organisation]:
+    """The forces whose one vote this user casts."""
+    return [o for o in organisations_with_role(user, Role.DELEGATE) if o.is_force]
+
+
+def can_vote_for(user: User, force: Organisation) -> bool:
+    return force.is_force and has_role(user, Role.DELEGATE, force)
+
+
+def commenting_forces(user: User) -> list[Organisation]:
+    """Any member of a force, in any role, may comment on a proposal in consultation."""
+    return organisations_of(user, kind=OrganisationKind.FORCE)
+
+
+def can_see_draft_proposal(user: User, proposer_organisation_id: int) -> bool:
+    """A draft is seen by its proposer's organisation and by the standards secretary."""
+    return is_standards_secretary(user) or any(
+        m.organisation_id == proposer_organisation_id for m in memberships_of(user)
+    )
+
+
+def can_see_purchase_quantities(user: User) -> bool:
+    """How much each force has bought of a product (a proposal's impact): forces and the ICT
+    company see it; suppliers do not see what forces bought from their competitors."""
+    if user.is_staff or is_ict_company_member(user):
+        return True
+    return any(m.organisation.kind == OrganisationKind.FORCE for m in memberships_of(user))
+
+
 # Procurement rules.
 
 

@@ -15,6 +15,17 @@ app.conf.beat_schedule["close-due-requisitions"] = {
     "schedule": 60.0,
 }
 
+# The network code: close votes whose window has ended (and enact those carried); lapse
+# conformance whose transition period has ended. Both are idempotent.
+app.conf.beat_schedule["standards-close-due-votes"] = {
+    "task": "standards.close_due_votes",
+    "schedule": 60.0,
+}
+app.conf.beat_schedule["standards-lapse-conformance"] = {
+    "task": "standards.lapse_conformance",
+    "schedule": 60.0,
+}
+
 
 @app.task(name="network_code.ping")
 def ping(value: str = "pong") -> str:

@@ -263,6 +263,11 @@ VAT_RATE = env_decimal("VAT_RATE", "0.20")
 OCDS_OCID_PREFIX = env_str("OCDS_OCID_PREFIX", "ocds-nc0001")
 # The address users reach the service at, for links in published data and e-mails.
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
+# Days after a revision is enacted before conformance to the superseded version lapses.
+STANDARDS_TRANSITION_DAYS = env_int("STANDARDS_TRANSITION_DAYS", 180)
+if STANDARDS_TRANSITION_DAYS < 0:
+    raise ImproperlyConfigured("STANDARDS_TRANSITION_DAYS must be zero or more.")
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["StandardDomainEnum"] = "standards.models.Domain"
 
 LOGGING = {
     "version": 1,

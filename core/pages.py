@@ -1,14 +1,17 @@
-"""Helpers for page views: show a service's DomainError in the GOV.UK error summary."""
+"""Helpers for page views: a service's refusal shown in the GOV.UK error summary."""
 
 from django import forms
 
 from core.errors import DomainError
 
 
-def add_domain_error(form: forms.Form, error: DomainError) -> None:
-    """Attach the error's messages to the form's fields (or to the form as a whole), so the
-    page shows them in the error summary and next to the fields they are about."""
+def add_domain_error(form: forms.BaseForm, error: DomainError) -> None:
+    """Put a service's ``DomainError`` on the form: messages about one of the form's fields
+    go to that field, the rest to the top of the error summary."""
     for field, messages in error.errors.items():
         target = field if field in form.fields else None
         for message in messages:
-            form.add_error(target, message)
+            if target is not None and target not in form.errors:
+                form.add_error(target, message)
+            elif message not in form.non_field_errors():
+                form.add_error(None, message)

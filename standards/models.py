@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 
 class Domain(models.TextChoices):
@@ -113,6 +114,14 @@ class DecisionRule(models.Model):
 
     class Meta:
         ordering = ["-version"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quorum__gte=0, quorum__lte=1)
+                & Q(forces_majority__gte=0, forces_majority__lte=1)
+                & Q(headcount_majority__gte=0, headcount_majority__lte=1),
+                name="decision_rule_fractions_between_0_and_1",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Decision rule v{self.version}"
@@ -131,6 +140,10 @@ class ProposalStatus(models.TextChoices):
     CARRIED = "carried", "Carried"
     REJECTED = "rejected", "Rejected"
     ENACTED = "enacted", "Enacted"
+
+
+# A proposal under way: past its draft, not yet decided against or enacted.
+LIVE_STATUSES = [ProposalStatus.CONSULTATION, ProposalStatus.VOTING, ProposalStatus.CARRIED]
 
 
 class Proposal(models.Model):
@@ -178,7 +191,13 @@ class Proposal(models.Model):
     enacted_version = models.ForeignKey(
         StandardVersion, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    impact_snapshot = models.JSONField(
+        null=True, blank=True, help_text="The impact as it stood when voting closed."
+    )
+    enactment_error = models.TextField(
+        blank=True, help_text="Why a carried proposal could not be enacted, if it could not."
+    )
+    created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -189,7 +208,40 @@ class Proposal(models.Model):
                 name="proposal_revise_or_abolish_names_a_standard",
             ),
             models.CheckConstraint(
+                condition=~Q(action="establish") | ~Q(proposed_reference=""),
+                name="proposal_establish_names_a_reference",
+            ),
+            models.CheckConstraint(
                 condition=Q(status__in=ProposalStatus.values), name="proposal_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(action__in=ProposalAction.values), name="proposal_action_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(consultation_opens_at__isnull=True)
+                | Q(consultation_closes_at__isnull=True)
+                | Q(consultation_closes_at__gt=models.F("consultation_opens_at")),
+                name="proposal_consultation_window_ordered",
+            ),
+            models.CheckConstraint(
+                condition=Q(voting_opens_at__isnull=True)
+                | Q(voting_closes_at__isnull=True)
+                | Q(voting_closes_at__gt=models.F("voting_opens_at")),
+                name="proposal_voting_window_ordered",
+            ),
+            # One change to a standard at a time, from consultation until enactment, so that
+            # two carried proposals can never contradict each other.
+            models.UniqueConstraint(
+                fields=["standard"],
+                condition=Q(status__in=LIVE_STATUSES),
+                name="proposal_one_live_per_standard",
+                violation_error_message="This standard already has a proposal under way.",
+            ),
+            models.UniqueConstraint(
+                fields=["proposed_reference"],
+                condition=Q(action="establish", status__in=LIVE_STATUSES),
+                name="proposal_one_live_establish_per_reference",
+                violation_error_message="A proposal to establish this reference is under way.",
             ),
         ]
         indexes = [models.Index(fields=["status", "voting_closes_at"], name="proposal_closing_idx")]
@@ -205,7 +257,7 @@ class ProposalComment(models.Model):
         "accounts.Organisation", on_delete=models.PROTECT, related_name="+"
     )
     body = models.TextField()
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["created_at"]
@@ -231,8 +283,8 @@ class Vote(models.Model):
     cast_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
-    cast_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    cast_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["proposal", "force__name"]

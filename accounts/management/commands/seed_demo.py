@@ -9,6 +9,8 @@ SEEDERS = [
     "standards.demo.seed_registry",
     # The catalogue's seeder goes before this one: procurement uses its products.
     "procurement.demo.seed",
+    # Keep last: it revises a standard that the catalogue's products conform to.
+    "standards.demo.seed_proposals",
 ]
 
 

@@ -1,0 +1,29 @@
+from django import forms
+
+from core.errors import DomainError, InvalidTransition
+from core.forms import Form
+from core.pages import add_domain_error
+
+
+class NoteForm(Form):
+    body = forms.CharField()
+
+
+def test_a_domain_error_about_a_field_goes_to_that_field():
+    form = NoteForm(data={"body": "hello"})
+    assert form.is_valid()
+
+    add_domain_error(form, DomainError("Too short.", field="body"))
+
+    assert form.errors == {"body": ["Too short."]}
+    assert form.error_list_for_summary() == [("#id_body", "Too short.")]
+
+
+def test_other_domain_errors_go_to_the_top_of_the_summary():
+    form = NoteForm(data={"body": "hello"})
+    form.is_valid()
+
+    add_domain_error(form, InvalidTransition("It is closed.", field="status"))
+
+    assert form.non_field_errors() == ["It is closed."]
+    assert form.error_list_for_summary() == [("#main-content", "It is closed.")]
