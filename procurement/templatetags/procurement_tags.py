@@ -1,18 +1,9 @@
-from decimal import Decimal
-
 from django import template
 
-from core.money import format_gbp
+from core.templatetags.formatting import gbp
 
 register = template.Library()
-
-
-@register.filter
-def gbp(amount) -> str:
-    """£1,234.56; an empty string for no amount."""
-    if amount is None or amount == "":
-        return ""
-    return format_gbp(Decimal(str(amount)))
+register.filter("gbp", gbp)
 
 
 STATUS_TAGS = {

@@ -4,6 +4,8 @@ from django import template
 from django.utils import timezone
 from django.utils.html import format_html
 
+from core.templatetags.formatting import day
+
 register = template.Library()
 
 PROPOSAL_TAGS = {
@@ -63,12 +65,7 @@ def moment(value):
     return f"{local.day} {local:%B %Y} at {local:%H:%M}"
 
 
-@register.filter
-def day(value):
-    """``3 December 2026``."""
-    if not value:
-        return ""
-    return f"{value.day} {value:%B %Y}"
+register.filter("day", day)
 
 
 @register.filter
