@@ -278,6 +278,8 @@ LOGGING = {
         # WeasyPrint reports every layout step at INFO; only its warnings matter here.
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
+        # One line per task run is noise in the development server's console.
+        "celery.app.trace": {"level": "WARNING"},
     },
 }
 

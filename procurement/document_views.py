@@ -20,6 +20,20 @@ def document_preview(request, pk: int):
 
 @login_required
 @require_POST
+def document_regenerate(request, pk: int):
+    """Issue a new version of a document; the old one stays available."""
+    document = get_object_or_404(documents_visible_to(request.user), pk=pk)
+    try:
+        new = documents.document_regenerate(document=document, actor=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"Version {new.version} of {new.number} is being prepared.")
+    return redirect(request.POST.get("next") or "home")
+
+
+@login_required
+@require_POST
 def document_retry(request, pk: int):
     document = get_object_or_404(documents_visible_to(request.user), pk=pk)
     try:

@@ -20,6 +20,11 @@ urlpatterns = [
     ),
     path("documents/<int:pk>/retry/", document_views.document_retry, name="document_retry"),
     path(
+        "documents/<int:pk>/new-version/",
+        document_views.document_regenerate,
+        name="document_regenerate",
+    ),
+    path(
         "shares/<int:pk>/decide/", guarded(views.participation_decide), name="participation_decide"
     ),
     path("<int:pk>/", guarded(views.requisition_detail), name="requisition_detail"),

@@ -590,11 +590,15 @@ def order_detail(request, pk: int):
     order = get_object_or_404(selectors.orders_visible_to(request.user), pk=pk)
     lines = selectors.order_lines_visible_to(request.user, order)
     all_lines = len(lines) == order.lines.count()
-    order_documents = (
+    order_documents = list(
         selectors.documents_visible_to(request.user)
         .filter(order=order)
         .order_by("kind", "force__name", "-version")
     )
+    seen = set()
+    for document in order_documents:  # newest version first within each document
+        document.is_newest = (document.kind, document.force_id) not in seen
+        seen.add((document.kind, document.force_id))
     return render(
         request,
         "procurement/order_detail.html",
@@ -603,6 +607,7 @@ def order_detail(request, pk: int):
             "lines": lines,
             "all_lines": all_lines,
             "order_documents": order_documents,
+            "documents_pending": any(d.status in ("queued", "rendering") for d in order_documents),
             "can_retry_documents": rules.can_retry_documents(request.user),
         },
     )

@@ -84,6 +84,13 @@ class DocumentViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(request=None, responses={202: DocumentSerializer})
     @action(detail=True, methods=["post"])
+    def regenerate(self, request, pk=None):
+        """Issue a new version of the document from the order as it is now."""
+        document = documents.document_regenerate(document=self.get_object(), actor=request.user)
+        return Response(self.get_serializer(document).data, status=202)
+
+    @extend_schema(request=None, responses={202: DocumentSerializer})
+    @action(detail=True, methods=["post"])
     def retry(self, request, pk=None):
         document = documents.document_retry(document=self.get_object(), actor=request.user)
         return Response(self.get_serializer(document).data, status=202)

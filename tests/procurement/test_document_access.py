@@ -129,3 +129,68 @@ def test_retry_over_the_api_is_for_commercial_leads_and_failed_documents(api, or
     assert accepted.status_code == 202
     assert accepted.json()["status"] in {"queued", "done"}
     assert again.status_code == 409
+
+
+def test_a_commercial_lead_issues_a_new_version_over_the_api_and_the_old_one_stays(api, order):
+    contract = order.documents.get(kind=DocumentKind.CONTRACT, version=1)
+    buyer = member(Role.BUYER, order.lines.first().force)
+
+    refused = api.as_user(buyer).post(f"/api/v1/documents/{contract.pk}/regenerate/")
+    accepted = api.as_user(ict(Role.COMMERCIAL_LEAD)).post(
+        f"/api/v1/documents/{contract.pk}/regenerate/"
+    )
+
+    assert refused.status_code == 403
+    assert accepted.status_code == 202
+    assert accepted.json()["version"] == 2
+    versions = set(
+        order.documents.filter(kind=DocumentKind.CONTRACT).values_list("version", flat=True)
+    )
+    assert versions == {1, 2}
+    assert download(api, ict(Role.COMMERCIAL_LEAD), contract).status_code == 200
+
+
+def test_the_order_page_shows_each_documents_state_to_whoever_may_see_it(client, order):
+    first = order.lines.order_by("force__name").first().force
+    client.force_login(member(Role.FINANCE, first))
+
+    page = client.get(f"/requisitions/orders/{order.pk}/").content.decode()
+
+    assert f"{order.number}-C" in page
+    assert f"{order.number}-PO-{first.slug.upper()}" in page
+    other = order.lines.order_by("force__name").last().force
+    assert f"{order.number}-PO-{other.slug.upper()}" not in page
+    assert "Retry" not in page and "Issue a new version" not in page
+
+
+def test_a_commercial_lead_retries_a_failed_document_from_the_order_page(
+    client, order, django_capture_on_commit_callbacks
+):
+    document = order.documents.get(kind=DocumentKind.CONTRACT)
+    document.status = "failed"
+    document.error = "OSError: disk full"
+    document.save()
+    client.force_login(ict(Role.COMMERCIAL_LEAD))
+    page = client.get(f"/requisitions/orders/{order.pk}/").content.decode()
+    assert "OSError: disk full" in page and "Retry" in page
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            f"/requisitions/documents/{document.pk}/retry/",
+            {"next": f"/requisitions/orders/{order.pk}/"},
+        )
+
+    assert response.status_code == 302
+    document.refresh_from_db()
+    assert document.status == "done"
+
+
+def test_the_preview_is_the_documents_html_for_those_allowed_only(client, order):
+    contract = order.documents.get(kind=DocumentKind.CONTRACT)
+    client.force_login(member(Role.SUPPLIER_EDITOR, order.supplier))
+    preview = client.get(f"/requisitions/documents/{contract.pk}/preview/")
+    assert preview.status_code == 200
+    assert b"Call-off contract" in preview.content
+
+    client.force_login(member(Role.SUPPLIER_EDITOR, SupplierFactory()))
+    assert client.get(f"/requisitions/documents/{contract.pk}/preview/").status_code == 404
