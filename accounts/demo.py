@@ -75,6 +75,64 @@ SUPPLIERS: list[tuple[str, str, str]] = [
     ("greystone-bwv", "Greystone Body-Worn Video Ltd", "7 Mill Lane\nLeeds\nLS1 4HT"),
 ]
 
+# Demo people: first and last names combined by position, so every run names them alike.
+FIRST_NAMES = [
+    "Amira",
+    "Ben",
+    "Chloe",
+    "Dev",
+    "Ella",
+    "Femi",
+    "Grace",
+    "Harry",
+    "Isla",
+    "Jamal",
+    "Kate",
+    "Liam",
+    "Maya",
+    "Niall",
+    "Olivia",
+    "Priya",
+    "Quentin",
+    "Rosa",
+    "Sam",
+    "Tariq",
+    "Uma",
+    "Vikram",
+    "Wendy",
+    "Yusuf",
+    "Zara",
+]
+LAST_NAMES = [
+    "Adams",
+    "Bennett",
+    "Chowdhury",
+    "Davies",
+    "Evans",
+    "Fraser",
+    "Griffiths",
+    "Hughes",
+    "Iqbal",
+    "Jones",
+    "Khan",
+    "Lewis",
+    "Morgan",
+    "Nowak",
+    "Owen",
+    "Patel",
+    "Roberts",
+    "Singh",
+    "Taylor",
+    "Walsh",
+    "Williams",
+    "Young",
+]
+
+
+def person(index: int) -> str:
+    return f"{FIRST_NAMES[index % len(FIRST_NAMES)]} {LAST_NAMES[(index * 7) % len(LAST_NAMES)]}"
+
+
 FINANCE_LIMIT = Decimal("250000.00")
 SENIOR_FINANCE_LIMIT = Decimal("2000000.00")
 
@@ -139,7 +197,7 @@ def seed(stdout=None) -> DemoUsers:
         is_superuser=True,
     )
 
-    for slug, name, headcount in FORCES:
+    for number, (slug, name, headcount) in enumerate(FORCES):
         force = _organisation(
             slug,
             kind=OrganisationKind.FORCE,
@@ -148,20 +206,18 @@ def seed(stdout=None) -> DemoUsers:
             address=f"{name} Headquarters",
         )
         domain = f"{slug}.police.example"
-        buyer = _user(f"buyer@{domain}", f"Buyer, {name}", password_hash, counts)
+        buyer = _user(f"buyer@{domain}", person(4 * number), password_hash, counts)
         _membership(buyer, force, Role.BUYER, counts)
-        finance = _user(f"finance@{domain}", f"Finance approver, {name}", password_hash, counts)
+        finance = _user(f"finance@{domain}", person(4 * number + 1), password_hash, counts)
         _membership(finance, force, Role.FINANCE, counts, approval_limit=FINANCE_LIMIT)
-        finance2 = _user(
-            f"finance2@{domain}", f"Senior finance approver, {name}", password_hash, counts
-        )
+        finance2 = _user(f"finance2@{domain}", person(4 * number + 2), password_hash, counts)
         _membership(finance2, force, Role.FINANCE, counts, approval_limit=SENIOR_FINANCE_LIMIT)
-        delegate = _user(f"delegate@{domain}", f"Delegate, {name}", password_hash, counts)
+        delegate = _user(f"delegate@{domain}", person(4 * number + 3), password_hash, counts)
         _membership(delegate, force, Role.DELEGATE, counts)
 
-    for slug, name, address in SUPPLIERS:
+    for number, (slug, name, address) in enumerate(SUPPLIERS):
         supplier = _organisation(slug, kind=OrganisationKind.SUPPLIER, name=name, address=address)
-        editor = _user(f"editor@{slug}.example", f"Listings editor, {name}", password_hash, counts)
+        editor = _user(f"editor@{slug}.example", person(200 + number), password_hash, counts)
         _membership(editor, supplier, Role.SUPPLIER_EDITOR, counts)
 
     if stdout is not None:
