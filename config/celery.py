@@ -9,21 +9,15 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 app = Celery("network_code")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
-app.conf.beat_schedule = {}
-app.conf.beat_schedule["close-due-requisitions"] = {
-    "task": "procurement.close_due_requisitions",
-    "schedule": 60.0,
-}
 
-# The network code: close votes whose window has ended (and enact those carried); lapse
-# conformance whose transition period has ended. Both are idempotent.
-app.conf.beat_schedule["standards-close-due-votes"] = {
-    "task": "standards.close_due_votes",
-    "schedule": 60.0,
-}
-app.conf.beat_schedule["standards-lapse-conformance"] = {
-    "task": "standards.lapse_conformance",
-    "schedule": 60.0,
+# Scheduled jobs, every minute; each is idempotent, so a missed or doubled run is harmless.
+app.conf.beat_schedule = {
+    # Joint requisitions past their closing time are closed.
+    "close-due-requisitions": {"task": "procurement.close_due_requisitions", "schedule": 60.0},
+    # Votes whose window has ended are closed (and carried proposals enacted).
+    "standards-close-due-votes": {"task": "standards.close_due_votes", "schedule": 60.0},
+    # Conformance to superseded versions lapses when the transition period ends.
+    "standards-lapse-conformance": {"task": "standards.lapse_conformance", "schedule": 60.0},
 }
 
 

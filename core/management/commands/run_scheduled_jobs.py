@@ -18,6 +18,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, once: bool = False, interval: int = 60, **options):
+        app.loader.import_default_modules()  # every app's tasks module, as a worker would
         while True:
             for name, entry in app.conf.beat_schedule.items():
                 task = app.tasks[entry["task"]]
