@@ -245,7 +245,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        "ProductStatusEnum": "catalogue.models.ProductStatus",
+        "RevisionStatusEnum": "catalogue.models.RevisionStatus",
+        "ConformanceStatusEnum": "catalogue.models.ConformanceStatus",
+    },
 }
 
 # Domain settings.
@@ -260,3 +264,8 @@ LOGGING = {
 }
 
 FORM_RENDERER = "core.forms.FormRenderer"
+
+# Catalogue: limits on uploads (bytes and rows).
+CATALOGUE_EVIDENCE_MAX_BYTES = env_int("CATALOGUE_EVIDENCE_MAX_BYTES", 10 * 1024 * 1024)
+CATALOGUE_IMPORT_MAX_BYTES = env_int("CATALOGUE_IMPORT_MAX_BYTES", 2 * 1024 * 1024)
+CATALOGUE_IMPORT_MAX_ROWS = env_int("CATALOGUE_IMPORT_MAX_ROWS", 5000)

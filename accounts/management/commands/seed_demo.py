@@ -7,6 +7,7 @@ from django.utils.module_loading import import_string
 SEEDERS = [
     "accounts.demo.seed",
     "standards.demo.seed_registry",
+    "catalogue.demo.seed",
 ]
 
 
