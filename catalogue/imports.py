@@ -257,19 +257,22 @@ def _row_content(
             continue
         extra_breaks.append(Tier(quantity, price))
 
-    if messages or unit is None or list_price is None:
+    if list_price is None:
         return None, messages
     content = ProductContent(
         name=values.get("name", ""),
         summary=values.get("summary", ""),
         description=values.get("description", ""),
         category=category,
-        unit=unit,
+        unit=unit or Unit.EACH,
         list_price=list_price,
         lead_time_days=lead_time,
         price_breaks=(Tier(1, list_price), *extra_breaks),
     )
+    reported = {m.split(":", 1)[0] for m in messages}
     for field_name, field_messages in content_errors(content).items():
+        if field_name in reported:
+            continue
         messages.extend(f"{field_name}: {m}" for m in field_messages)
     return (content if not messages else None), messages
 

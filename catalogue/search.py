@@ -44,6 +44,7 @@ from standards.models import Standard
 SEARCH_CONFIG = "english"
 MAX_QUERY_WORDS = 8
 MAX_QUERY_LENGTH = 200
+SIMILARITY_THRESHOLD = 0.4
 
 
 class Ordering:
@@ -201,7 +202,13 @@ def apply(
     if words:
         if similar and postgres:
             phrase = " ".join(words)
-            # ``<%`` (word similarity above pg_trgm's threshold) uses the trigram index.
+            # ``<%`` (word similarity above pg_trgm's threshold) uses the trigram index; the
+            # default threshold (0.6) misses common misspellings such as "smartfone".
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT set_config('pg_trgm.word_similarity_threshold', %s, false)",
+                    [str(SIMILARITY_THRESHOLD)],
+                )
             queryset = queryset.filter(name__trigram_word_similar=phrase).alias(
                 rank=TrigramWordSimilarity(phrase, "name")
             )

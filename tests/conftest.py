@@ -1,8 +1,10 @@
 """Fixtures shared by every test: organisations, a user per role, API clients, a real worker."""
 
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import uuid
 from pathlib import Path
 from urllib.parse import quote
@@ -31,11 +33,27 @@ def pytest_configure(config):
     # The cache stays in-process even when REDIS_URL is set: clearing it between tests
     # must never flush the Redis database that Celery's queues live in.
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Uploaded and generated files go to a temporary directory, never the project's media/.
+    media_root = tempfile.mkdtemp(prefix="network-code-test-media-")
+    config.network_code_media_root = media_root
+    settings.MEDIA_ROOT = media_root
+    default_storage = settings.STORAGES["default"]
+    if default_storage["BACKEND"].endswith("FileSystemStorage"):
+        settings.STORAGES["default"] = {
+            **default_storage,
+            "OPTIONS": {**default_storage.get("OPTIONS", {}), "location": media_root},
+        }
     settings.WHITENOISE_AUTOREFRESH = True
     settings.WHITENOISE_USE_FINDERS = True
     # Tasks run eagerly in tests, except where a test starts a real worker.
     celery_app.conf.task_always_eager = True
     celery_app.conf.task_eager_propagates = True
+
+
+def pytest_unconfigure(config):
+    media_root = getattr(config, "network_code_media_root", None)
+    if media_root:
+        shutil.rmtree(media_root, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)

@@ -4,6 +4,7 @@ from decimal import Decimal
 
 import django_filters
 from django import forms
+from django.core.exceptions import ValidationError
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
@@ -15,6 +16,30 @@ from catalogue.models import Conformance, ConformanceStatus, Product, ProductSta
 
 class SearchFilterForm(SearchCleaning, forms.Form):
     pass
+
+
+class StrictBooleanField(forms.NullBooleanField):
+    """true or false (also 1/0, yes/no); anything else is an error, not "no filter"."""
+
+    widget = forms.TextInput
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        text = str(value).strip().lower()
+        if text in ("true", "1", "yes"):
+            return True
+        if text in ("false", "0", "no"):
+            return False
+        raise ValidationError("Enter true or false.", code="invalid")
+
+    def validate(self, value):
+        return None
+
+
+@extend_schema_field(OpenApiTypes.BOOL)
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    field_class = StrictBooleanField
 
 
 @extend_schema_field(OpenApiTypes.INT)
@@ -52,7 +77,7 @@ class ProductFilter(django_filters.FilterSet):
         max_value=MAX_QUANTITY,
         help_text="The quantity that `max_price`, `unit_price` and price ordering refer to.",
     )
-    compliant = django_filters.BooleanFilter(
+    compliant = StrictBooleanFilter(
         method="_unused", help_text="true: only products compliant with the network code."
     )
     status = django_filters.ChoiceFilter(
