@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordSimilarity
+from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import (
     Case,
@@ -28,6 +29,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce
+from django.utils.functional import cached_property
 
 from accounts.models import Organisation
 from catalogue.categories import CategoryTree
@@ -120,7 +122,9 @@ def text_query(words: list[str]) -> SearchQuery:
 # that these SQL forms agree with pricing.unit_price_for.
 
 
-def price_at_most(quantity: int, ceiling: Decimal) -> Exists:
+def price_at_most(quantity: int, ceiling: Decimal) -> Exists | Q:
+    if quantity <= 1:
+        return Q(list_price__lte=ceiling)  # the break for quantity 1 is the list price
     return Exists(
         PriceBreak.objects.filter(
             product=OuterRef("pk"), min_quantity__lte=quantity, unit_price__lte=ceiling
@@ -139,12 +143,17 @@ def unit_price_at(quantity: int) -> Subquery | F:
 
 
 def conforms_to(standard: Standard) -> Exists:
-    """A verified (unlapsed) conformance to any version of the standard."""
+    """A verified (unlapsed) conformance to any version of the standard.
+
+    The versions are listed first (one small query): joining them inside the subquery
+    hides how selective the filter is, and PostgreSQL then plans it badly.
+    """
+    version_ids = list(standard.versions.values_list("pk", flat=True))
     return Exists(
         Conformance.objects.filter(
             product=OuterRef("pk"),
             status=ConformanceStatus.VERIFIED,
-            standard_version__standard=standard,
+            standard_version_id__in=version_ids,
         )
     )
 
@@ -238,7 +247,13 @@ def apply(
     if ordering == Ordering.RELEVANCE and rank is not None:
         return queryset.order_by(rank.desc(), "name", "pk")
     if ordering in (Ordering.PRICE, Ordering.PRICE_DESC):
-        queryset = queryset.alias(sort_price=unit_price_at(params.effective_quantity))
+        sort_price = unit_price_at(params.effective_quantity)
+        if words and isinstance(sort_price, F):
+            # With words, the matches are few compared with the catalogue: sorting them is
+            # cheap, whereas walking the price index in order hoping to meet them is not
+            # (PostgreSQL misjudges how many rows the text match keeps).
+            sort_price = sort_price + Value(Decimal("0.00"))
+        queryset = queryset.alias(sort_price=sort_price)
         price = F("sort_price")
         first = price.asc() if ordering == Ordering.PRICE else price.desc()
         return queryset.order_by(first, "name", "pk")
@@ -249,6 +264,33 @@ def apply(
 
 def published(queryset: QuerySet[Product]) -> QuerySet[Product]:
     return queryset.filter(status=ProductStatus.PUBLISHED)
+
+
+def worth_a_similarity_search(queryset: QuerySet[Product], params: SearchParams) -> bool:
+    """After an empty result: whether the words themselves matched nothing (a misspelling),
+    rather than the filters excluding every match. Only PostgreSQL has trigram similarity."""
+    words = params.words
+    if not words or not uses_postgres_search():
+        return False
+    return not queryset.filter(search_vector=text_query(words)).exists()
+
+
+# Counting matches stops here: beyond it, pages say "more than 1,000" rather than make
+# PostgreSQL count tens of thousands of rows that nobody will page through.
+COUNT_LIMIT = 1000
+
+
+class CappedPaginator(Paginator):
+    """A paginator whose count stops at COUNT_LIMIT (``count_is_exact`` says if it did)."""
+
+    count_limit = COUNT_LIMIT
+    count_is_exact = True
+
+    @cached_property
+    def count(self) -> int:
+        counted = self.object_list.order_by()[: self.count_limit + 1].count()
+        self.count_is_exact = counted <= self.count_limit
+        return min(counted, self.count_limit)
 
 
 @dataclass(frozen=True)

@@ -126,12 +126,14 @@ def product_list(request):
     if form.is_bound and not form.is_valid():
         base = base.none()
     queryset = search.apply(base, params, tree=form.tree)
-    paginator = Paginator(selectors.product_list_queryset(queryset), SEARCH_PAGE_SIZE)
+    paginator = search.CappedPaginator(selectors.product_list_queryset(queryset), SEARCH_PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     match = "exact"
-    if paginator.count == 0 and params.words and search.uses_postgres_search():
+    if paginator.count == 0 and search.worth_a_similarity_search(base, params):
         queryset = search.apply(base, params, tree=form.tree, similar=True)
-        paginator = Paginator(selectors.product_list_queryset(queryset), SEARCH_PAGE_SIZE)
+        paginator = search.CappedPaginator(
+            selectors.product_list_queryset(queryset), SEARCH_PAGE_SIZE
+        )
         page = paginator.get_page(request.GET.get("page"))
         match = "similar"
     quantity = params.effective_quantity
@@ -162,6 +164,7 @@ def product_list(request):
             "page": page,
             "results": results,
             "count": paginator.count,
+            "count_is_exact": paginator.count_is_exact,
             "match": match,
             "quantity": quantity,
             "facets": facet_links,

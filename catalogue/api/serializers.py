@@ -21,6 +21,10 @@ from standards.models import Standard
 MONEY = {"max_digits": 14, "decimal_places": 2, "min_value": Decimal("0.01")}
 
 
+def _money_text(amount: Decimal) -> str:
+    return str(amount.quantize(Decimal("0.01")))
+
+
 class CategorySummarySerializer(serializers.ModelSerializer):
     class Meta:
         model = Category
@@ -96,6 +100,46 @@ class ProductListSerializer(serializers.ModelSerializer):
 
     def _quantity(self) -> int:
         return self.context.get("quantity") or 1
+
+    def to_representation(self, product: Product) -> dict:
+        """The declared fields, built directly: a page of 25 products through DRF's generic
+        field machinery took about 6 ms of a search request."""
+        breaks = list(product.price_breaks.all())
+        quantity = self._quantity()
+        try:
+            unit_price = str(unit_price_for(breaks, quantity)) if breaks else None
+        except ValueError:
+            unit_price = None
+        supplier, category = product.supplier, product.category
+        published_at = product.published_at
+        return {
+            "id": product.pk,
+            "sku": product.sku,
+            "name": product.name,
+            "summary": product.summary,
+            "status": product.status,
+            "supplier": {"slug": supplier.slug, "name": supplier.name},
+            "category": {
+                "slug": category.slug,
+                "name": category.name,
+                "cpv_code": category.cpv_code,
+            },
+            "unit": product.unit,
+            "list_price": _money_text(product.list_price),
+            "lead_time_days": product.lead_time_days,
+            "is_compliant": product.is_compliant,
+            "published_at": (
+                self.fields["published_at"].to_representation(published_at)
+                if published_at is not None
+                else None
+            ),
+            "price_breaks": [
+                {"min_quantity": b.min_quantity, "unit_price": _money_text(b.unit_price)}
+                for b in breaks
+            ],
+            "quantity": quantity,
+            "unit_price": unit_price,
+        }
 
     @extend_schema_field(PriceBreakSerializer(many=True))
     def get_price_breaks(self, product: Product) -> list[dict]:
@@ -211,6 +255,28 @@ class ProductDetailSerializer(ProductListSerializer):
             "open_revision",
             "conformances",
         ]
+
+    def to_representation(self, product: Product) -> dict:
+        data = super().to_representation(product)
+        fields = self.fields
+        data.update(
+            {
+                "description": product.description,
+                "rejection_reason": product.rejection_reason,
+                "withdrawn_at": (
+                    fields["withdrawn_at"].to_representation(product.withdrawn_at)
+                    if product.withdrawn_at
+                    else None
+                ),
+                "withdrawal_reason": product.withdrawal_reason,
+                "published_revision": (
+                    product.published_revision.number if product.published_revision else None
+                ),
+                "open_revision": self.get_open_revision(product),
+                "conformances": self.get_conformances(product),
+            }
+        )
+        return data
 
     @extend_schema_field(ConformanceSerializer(many=True))
     def get_conformances(self, product: Product) -> list[dict]:

@@ -42,10 +42,17 @@ from standards.models import StandardVersion, VersionStatus
 
 
 class ProductPagination(Pagination):
-    """Pages of search results, saying whether they are exact or near ("did you mean")."""
+    """Pages of search results, saying whether they are exact or near ("did you mean").
+
+    The count stops at 1,000 (``count_is_exact`` is then false): counting every match of a
+    common word among a hundred thousand products costs more than the page itself.
+    """
+
+    django_paginator_class = search.CappedPaginator
 
     def get_paginated_response(self, data, *, match: str = "exact", facets=None):
         response = super().get_paginated_response(data)
+        response.data["count_is_exact"] = self.page.paginator.count_is_exact
         response.data["match"] = match
         if facets is not None:
             response.data["facets"] = facets
@@ -63,6 +70,13 @@ class ProductPagination(Pagination):
                     "count": {"type": "integer"},
                 },
             },
+        }
+        schema["properties"]["count"]["description"] = (
+            "The number of matches, up to 1,000 (see count_is_exact)."
+        )
+        schema["properties"]["count_is_exact"] = {
+            "type": "boolean",
+            "description": "false: there are more matches than `count` (1,000).",
         }
         schema["properties"]["match"] = {
             "type": "string",
@@ -204,7 +218,14 @@ class ProductViewSet(
         page = self.paginate_queryset(queryset)
         match = "exact"
         words = search.query_words(request.query_params.get("q", ""))
-        if not page and words and search.uses_postgres_search() and self.paginator.page.number == 1:
+        if (
+            not page
+            and words
+            and self.paginator.page.number == 1
+            and search.worth_a_similarity_search(
+                self.get_queryset(), search.SearchParams(q=" ".join(words))
+            )
+        ):
             request.catalogue_similar_search = True
             queryset = self.filter_queryset(self.get_queryset())
             page = self.paginate_queryset(queryset)

@@ -919,3 +919,36 @@ def test_the_openapi_schema_describes_the_catalogue(api, buyer):
         "/api/v1/conformances/{id}/evidence/",
     ):
         assert path in paths
+
+
+def test_the_fast_product_representations_match_drfs_generic_ones(
+    rf, published, supplier_editor, encryption, laptops
+):
+    from rest_framework import serializers as drf
+
+    from catalogue.api.serializers import ProductDetailSerializer, ProductListSerializer
+    from catalogue.selectors import product_detail_queryset
+
+    services.conformance_claim(
+        product=published,
+        standard_version=encryption,
+        evidence_file=pdf_upload(),
+        actor=supplier_editor,
+    )
+    services.product_update(
+        product=published, actor=supplier_editor, content=make_content(laptops, name="Mark 2")
+    )
+    product = product_detail_queryset(Product.objects.all()).get(pk=published.pk)
+    request = rf.get("/")
+    request.user = supplier_editor
+    context = {
+        "quantity": 10,
+        "request": request,
+        "open_revision": product.revisions.get(number=2),
+    }
+
+    for serializer_class in (ProductListSerializer, ProductDetailSerializer):
+        serializer = serializer_class(product, context=context)
+        generic = drf.ModelSerializer.to_representation(serializer, product)
+        assert serializer.data == generic
+        assert list(serializer.data) == list(generic)
