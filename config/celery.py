@@ -9,7 +9,12 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 app = Celery("network_code")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
-app.conf.beat_schedule = {}
+app.conf.beat_schedule = {
+    "catalogue-lapse-due-conformances": {
+        "task": "catalogue.lapse_due_conformances",
+        "schedule": 15 * 60,
+    },
+}
 
 
 @app.task(name="network_code.ping")

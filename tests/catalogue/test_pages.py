@@ -668,3 +668,28 @@ def test_categories_cannot_be_changed_by_others(client, supplier_editor, compute
 def test_the_home_page_links_to_the_catalogue_pages(role):
     catalogue = [c for c in ROLE_CAPABILITIES[role] if c.url_name.startswith("catalogue:")]
     assert catalogue and all(c.href for c in catalogue)
+
+
+def test_staff_can_look_up_the_catalogue_in_the_admin_but_not_change_it(
+    client, published, encryption, supplier_editor
+):
+    from tests.factories import UserFactory
+
+    services.conformance_claim(
+        product=published,
+        standard_version=encryption,
+        evidence_file=pdf_upload(),
+        actor=supplier_editor,
+    )
+    admin_user = UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(admin_user)
+
+    for path in ("category", "product", "productrevision", "conformance"):
+        listing = client.get(f"/admin/catalogue/{path}/")
+        assert listing.status_code == 200
+        assert b"to view | Django site admin" in listing.content  # view only
+        assert client.get(f"/admin/catalogue/{path}/add/").status_code == 403
+    detail = client.get(f"/admin/catalogue/product/{published.pk}/change/")
+    assert detail.status_code == 200
+    assert b"Rugged laptop" in detail.content
+    assert client.post(f"/admin/catalogue/product/{published.pk}/delete/").status_code == 403

@@ -785,3 +785,28 @@ def test_a_comparison_names_every_changed_field_and_price_break(laptops, phones)
         (100, "removed"),
     ]
     assert not compare(old, old).has_changes
+
+
+def test_the_scheduled_job_lapses_due_conformance_once(
+    published, supplier_editor, catalogue_manager, encryption
+):
+    from catalogue.tasks import lapse_due_conformances
+    from config.celery import app
+
+    claim = services.conformance_claim(
+        product=published,
+        standard_version=encryption,
+        evidence_file=pdf_upload(),
+        actor=supplier_editor,
+    )
+    services.conformance_verify(conformance=claim, actor=catalogue_manager)
+    Conformance.objects.filter(pk=claim.pk).update(
+        lapses_at=timezone.now() - datetime.timedelta(minutes=1)
+    )
+
+    assert "catalogue.lapse_due_conformances" in {
+        entry["task"] for entry in app.conf.beat_schedule.values()
+    }
+    assert lapse_due_conformances.delay().get(timeout=5) == 1
+    assert lapse_due_conformances.delay().get(timeout=5) == 0
+    assert Conformance.objects.get(pk=claim.pk).status == "lapsed"
