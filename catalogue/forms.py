@@ -14,7 +14,7 @@ from catalogue.content import (
     ProductContent,
 )
 from catalogue.models import Unit
-from catalogue.pricing import Tier
+from catalogue.pricing import Tier, price_break_errors
 from catalogue.search import MAX_QUERY_LENGTH, Ordering, SearchParams
 from core.cpv import validate_cpv_code
 from core.errors import DomainError
@@ -135,9 +135,12 @@ class ProductForm(Form):
     sku = forms.CharField(
         label="SKU",
         max_length=64,
+        error_messages={"required": "Enter the product's SKU (your own product code)."},
         help_text="Your own product code. Letters, digits, dots, slashes, hyphens, underscores.",
     )
-    name = forms.CharField(label="Name", max_length=200)
+    name = forms.CharField(
+        label="Name", max_length=200, error_messages={"required": "Enter the product's name."}
+    )
     summary = forms.CharField(
         label="Summary",
         max_length=300,
@@ -147,10 +150,16 @@ class ProductForm(Form):
     description = forms.CharField(
         label="Description", required=False, widget=forms.Textarea(attrs={"rows": 6})
     )
-    category = forms.ChoiceField(label="Category")
+    category = forms.ChoiceField(
+        label="Category", error_messages={"required": "Choose the product's category."}
+    )
     unit = forms.ChoiceField(label="Unit", choices=Unit.choices)
     list_price = forms.DecimalField(
         label="List price",
+        error_messages={
+            "required": "Enter the list price, like 1250.00.",
+            "invalid": "Enter the list price as an amount in pounds, like 1250.00.",
+        },
         min_value=Decimal("0.01"),
         max_digits=14,
         decimal_places=2,
@@ -159,6 +168,10 @@ class ProductForm(Form):
     )
     lead_time_days = forms.IntegerField(
         label="Lead time in days",
+        error_messages={
+            "required": "Enter the lead time in days (0 if in stock).",
+            "invalid": "Enter the lead time as a whole number of days.",
+        },
         min_value=0,
         max_value=MAX_LEAD_TIME_DAYS,
         initial=0,
@@ -229,16 +242,26 @@ class ProductForm(Form):
                     f"break_{number}_unit_price" if price is None else f"break_{number}_quantity",
                     f"Price break {number}: enter a {missing} too, or leave both empty.",
                 )
+        if data.get("list_price") is not None and not any(
+            name.startswith("break_") or name == "list_price" for name in self.errors
+        ):
+            # The price-break rule (catalogue.pricing), checked with the other fields.
+            for message in price_break_errors(self._tiers(data), data["list_price"]):
+                self.add_error(None, message)
         return data
 
-    def content(self) -> ProductContent:
-        data = self.cleaned_data
+    def _tiers(self, data) -> list[Tier]:
         tiers = [Tier(1, data["list_price"])]
         for number in EXTRA_BREAK_NUMBERS:
             quantity = data.get(f"break_{number}_quantity")
             price = data.get(f"break_{number}_unit_price")
             if quantity is not None and price is not None:
                 tiers.append(Tier(quantity, price))
+        return tiers
+
+    def content(self) -> ProductContent:
+        data = self.cleaned_data
+        tiers = self._tiers(data)
         return ProductContent(
             name=data["name"],
             summary=data.get("summary") or "",
@@ -269,6 +292,7 @@ class ProductForm(Form):
 class ReasonForm(Form):
     reason = forms.CharField(
         label="Reason",
+        error_messages={"required": "Give a reason."},
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text="The supplier sees this.",
@@ -283,6 +307,7 @@ class ReasonForm(Form):
 class WithdrawForm(ReasonForm):
     reason = forms.CharField(
         label="Why is this product being withdrawn?",
+        error_messages={"required": "Say why the product is being withdrawn."},
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text="Buyers no longer see the product. This reason is kept in its history.",
@@ -290,9 +315,12 @@ class WithdrawForm(ReasonForm):
 
 
 class ConformanceClaimForm(Form):
-    standard = forms.ChoiceField(label="Standard")
+    standard = forms.ChoiceField(
+        label="Standard", error_messages={"required": "Choose the standard."}
+    )
     evidence = forms.FileField(
         label="Evidence (PDF)",
+        error_messages={"required": "Choose the PDF of the evidence."},
         help_text="A certificate or test report showing the product meets the standard.",
         widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,.pdf"}),
     )
@@ -316,12 +344,15 @@ class ConformanceClaimForm(Form):
 class ImportForm(Form):
     file = forms.FileField(
         label="CSV file",
+        error_messages={"required": "Choose the CSV file to upload."},
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
     )
 
 
 class CategoryForm(Form):
-    name = forms.CharField(label="Name", max_length=200)
+    name = forms.CharField(
+        label="Name", max_length=200, error_messages={"required": "Enter the product's name."}
+    )
     slug = forms.SlugField(
         label="Identifier",
         max_length=100,

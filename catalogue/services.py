@@ -808,6 +808,33 @@ def _lapse(conformances: list[Conformance], now: datetime, actor: User | None, w
 
 
 @transaction.atomic
+def conformances_schedule_lapse(
+    *, standard_version: StandardVersion, lapses_at: datetime, actor: User | None
+) -> int:
+    """When a version is superseded: its verified conformance lapses at the end of the
+    transition period (``conformances_lapse_due`` does it then). Returns how many."""
+    live = list(
+        Conformance.objects.select_for_update(of=("self",))
+        .select_related("product__supplier")
+        .filter(standard_version=standard_version, status=ConformanceStatus.VERIFIED)
+        .order_by("pk")
+    )
+    for conformance in live:
+        before = _conformance_snapshot(conformance)
+        conformance.lapses_at = lapses_at
+        conformance.save(update_fields=["lapses_at"])
+        audit.record(
+            actor=actor,
+            action="conformance.lapse_scheduled",
+            obj=conformance,
+            organisation=conformance.product.supplier,
+            before=before,
+            after=_conformance_snapshot(conformance),
+        )
+    return len(live)
+
+
+@transaction.atomic
 def conformances_lapse_due(*, now: datetime | None = None) -> int:
     """Lapse verified conformance whose transition period has ended (a scheduled job)."""
     now = now or timezone.now()

@@ -5,13 +5,21 @@ from decimal import Decimal
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from catalogue import search
 from catalogue.content import MAX_QUANTITY
 from catalogue.forms import SearchCleaning
-from catalogue.models import Conformance, ConformanceStatus, Product, ProductStatus
+from catalogue.models import (
+    Conformance,
+    ConformanceStatus,
+    Product,
+    ProductRevision,
+    ProductStatus,
+    RevisionStatus,
+)
 
 
 class SearchFilterForm(SearchCleaning, forms.Form):
@@ -84,6 +92,11 @@ class ProductFilter(django_filters.FilterSet):
         choices=ProductStatus.choices,
         help_text="Suppliers and catalogue managers: products in this state.",
     )
+    awaiting_review = StrictBooleanFilter(
+        method="_unused",
+        help_text="true: products with a listing or a change submitted for review (the "
+        "catalogue managers' queue); false: the others.",
+    )
     ordering = django_filters.ChoiceFilter(
         method="_unused",
         choices=search.Ordering.CHOICES,
@@ -102,6 +115,13 @@ class ProductFilter(django_filters.FilterSet):
         data = self.form.cleaned_data
         if data.get("status"):
             queryset = queryset.filter(status=data["status"])
+        if data.get("awaiting_review") is not None:
+            submitted = Exists(
+                ProductRevision.objects.filter(
+                    product=OuterRef("pk"), status=RevisionStatus.SUBMITTED
+                )
+            )
+            queryset = queryset.filter(submitted if data["awaiting_review"] else ~submitted)
         similar = bool(getattr(self.request, "catalogue_similar_search", False))
         return search.apply(
             queryset, self.form.search_params(), tree=self.form.tree, similar=similar

@@ -952,3 +952,20 @@ def test_the_fast_product_representations_match_drfs_generic_ones(
         generic = drf.ModelSerializer.to_representation(serializer, product)
         assert serializer.data == generic
         assert list(serializer.data) == list(generic)
+
+
+def test_catalogue_managers_list_what_awaits_review(
+    api, world, catalogue_manager, supplier_editor, laptops
+):
+    services.product_update(
+        product=world["published"],
+        actor=supplier_editor,
+        content=make_content(laptops, name="Mark 2"),
+    )
+    services.product_submit(product=world["published"], actor=supplier_editor)
+
+    waiting = api.as_user(catalogue_manager).get("/api/v1/products/", {"awaiting_review": "true"})
+    others = api.get("/api/v1/products/", {"awaiting_review": "false"})
+
+    assert skus(waiting) == {"MINE-SUB", "MINE-PUB"}
+    assert skus(others) == {"MINE-DRAFT", "THEIRS-PUB", "THEIRS-DRAFT"}

@@ -693,3 +693,15 @@ def test_staff_can_look_up_the_catalogue_in_the_admin_but_not_change_it(
     assert detail.status_code == 200
     assert b"Rugged laptop" in detail.content
     assert client.post(f"/admin/catalogue/product/{published.pk}/delete/").status_code == 403
+
+
+def test_form_errors_show_next_to_their_fields_and_all_at_once(client, supplier_editor, laptops):
+    client.force_login(supplier_editor)
+    data = product_form(laptops, category="", break_2_unit_price="650.00")
+
+    html = unescape(client.post(reverse("catalogue:product_create"), data).content.decode())
+
+    assert '<p id="id_category_error" class="govuk-error-message">' in html
+    assert "Choose the product's category." in html
+    assert "the unit price cannot rise with quantity" in html  # the price-break rule too
+    assert 'href="#id_category"' in html and 'href="#price-breaks"' in html

@@ -810,3 +810,27 @@ def test_the_scheduled_job_lapses_due_conformance_once(
     assert lapse_due_conformances.delay().get(timeout=5) == 1
     assert lapse_due_conformances.delay().get(timeout=5) == 0
     assert Conformance.objects.get(pk=claim.pk).status == "lapsed"
+
+
+def test_superseding_a_version_schedules_its_conformance_to_lapse(
+    published, supplier_editor, catalogue_manager, encryption
+):
+    claim = services.conformance_claim(
+        product=published,
+        standard_version=encryption,
+        evidence_file=pdf_upload(),
+        actor=supplier_editor,
+    )
+    services.conformance_verify(conformance=claim, actor=catalogue_manager)
+    end = timezone.now() + datetime.timedelta(days=90)
+
+    assert (
+        services.conformances_schedule_lapse(standard_version=encryption, lapses_at=end, actor=None)
+        == 1
+    )
+
+    claim.refresh_from_db()
+    assert (claim.status, claim.lapses_at) == ("verified", end)
+    assert services.conformances_lapse_due(now=end - datetime.timedelta(days=1)) == 0
+    assert services.conformances_lapse_due(now=end) == 1
+    assert actions_on(claim)[-2:] == ["conformance.lapse_scheduled", "conformance.lapsed"]
