@@ -306,7 +306,7 @@ def validate(*, supplier: Organisation, upload: UploadedFile) -> tuple[list[_Row
         sku = values.get("sku", "")
         messages: list[str] = []
         try:
-            sku = services._check_sku(sku)
+            sku = services.validated_sku(sku)
         except DomainError as error:
             messages.extend(f"sku: {m}" for m in error.errors.get("sku", [error.message]))
         if sku and sku in seen:
@@ -348,7 +348,7 @@ def import_products(*, supplier: Organisation, actor: User, upload: UploadedFile
     """Validate the whole file, then apply every row in one transaction (or none)."""
     if supplier.kind != OrganisationKind.SUPPLIER:
         raise DomainError("Products belong to suppliers.", field="supplier")
-    services._require_editor(actor, supplier.pk)
+    services.require_editor(actor, supplier.pk)
     rows, digest = validate(supplier=supplier, upload=upload)
     result = ImportResult()
     for row in rows:

@@ -181,6 +181,10 @@ class RevisionStatus(models.TextChoices):
     DISCARDED = "discarded", "Discarded"
 
 
+# A product has at most one revision in these states (see revision_one_open_per_product).
+OPEN_REVISION_STATUSES = (RevisionStatus.DRAFT, RevisionStatus.SUBMITTED)
+
+
 class ProductRevision(models.Model):
     """A snapshot of a product's content proposed for review. Kept for ever, so revisions
     can be compared; the approved ones are the product's publication history."""

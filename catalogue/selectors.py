@@ -5,6 +5,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from accounts.models import User
 from accounts.permissions import edited_supplier_ids, is_catalogue_manager
 from catalogue.models import (
+    OPEN_REVISION_STATUSES,
     Category,
     Conformance,
     ConformanceStatus,
@@ -14,8 +15,6 @@ from catalogue.models import (
     ProductStatus,
     RevisionStatus,
 )
-
-OPEN_REVISION_STATUSES = (RevisionStatus.DRAFT, RevisionStatus.SUBMITTED)
 
 
 def products_visible_to(user: User) -> QuerySet[Product]:

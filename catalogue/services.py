@@ -28,6 +28,7 @@ from catalogue import compliance, evidence
 from catalogue.categories import CategoryTree
 from catalogue.content import ProductContent, content_errors
 from catalogue.models import (
+    OPEN_REVISION_STATUSES,
     Category,
     Conformance,
     ConformanceStatus,
@@ -53,7 +54,6 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 EDITABLE_STATUSES = frozenset(
     {ProductStatus.DRAFT, ProductStatus.REJECTED, ProductStatus.WITHDRAWN}
 )
-OPEN_REVISION_STATUSES = (RevisionStatus.DRAFT, RevisionStatus.SUBMITTED)
 
 PRODUCT_AUDIT_FIELDS = [
     "supplier",
@@ -135,7 +135,7 @@ def _check_content(content: ProductContent) -> None:
         raise DomainError("The listing is not valid.", errors=errors)
 
 
-def _check_sku(sku: str) -> str:
+def validated_sku(sku: str) -> str:
     sku = (sku or "").strip()
     try:
         Product._meta.get_field("sku").clean(sku, None)
@@ -148,7 +148,7 @@ def _sku_taken_error(sku: str) -> DomainError:
     return DomainError(f"This supplier already has a product with SKU {sku}.", field="sku")
 
 
-def _require_editor(actor: User, supplier_id: int) -> None:
+def require_editor(actor: User, supplier_id: int) -> None:
     if not can_edit_listings_of(actor, supplier_id):
         raise NotPermitted("Only the supplier's listing editors can change its listings.")
 
@@ -353,10 +353,10 @@ def product_create(
     """A new draft listing with its price breaks."""
     if supplier.kind != OrganisationKind.SUPPLIER:
         raise DomainError("Products belong to suppliers.", field="supplier")
-    _require_editor(actor, supplier.pk)
+    require_editor(actor, supplier.pk)
     errors = content_errors(content)
     try:
-        sku = _check_sku(sku)
+        sku = validated_sku(sku)
     except DomainError as error:
         errors = {**error.errors, **errors}
     if errors:
@@ -393,7 +393,7 @@ def product_update(
     keep seeing the published content until a catalogue manager approves it.
     """
     locked = _lock_product(product)
-    _require_editor(actor, locked.supplier_id)
+    require_editor(actor, locked.supplier_id)
     _check_content(content)
     if locked.status == ProductStatus.SUBMITTED:
         raise InvalidTransition(
@@ -405,7 +405,7 @@ def product_update(
             raise DomainError(
                 "The SKU of a product that has been published cannot change.", field="sku"
             )
-        new_sku = _check_sku(sku)
+        new_sku = validated_sku(sku)
         if Product.objects.filter(supplier_id=locked.supplier_id, sku=new_sku).exists():
             raise _sku_taken_error(new_sku)
         locked.sku = new_sku
@@ -467,7 +467,7 @@ def product_update(
 def product_submit(*, product: Product, actor: User) -> Product:
     """Send a listing (or the open change to a published one) for review."""
     locked = _lock_product(product)
-    _require_editor(actor, locked.supplier_id)
+    require_editor(actor, locked.supplier_id)
     now = timezone.now()
     if locked.status == ProductStatus.PUBLISHED:
         revision = _locked_open_revision(locked)
@@ -622,7 +622,7 @@ def product_withdraw(*, product: Product, actor: User, reason: str) -> Product:
 def revision_discard(*, product: Product, actor: User) -> ProductRevision:
     """The supplier abandons its open change to a published product (kept, as discarded)."""
     locked = _lock_product(product)
-    _require_editor(actor, locked.supplier_id)
+    require_editor(actor, locked.supplier_id)
     revision = _locked_open_revision(locked)
     if locked.status != ProductStatus.PUBLISHED or revision is None:
         raise InvalidTransition("This product has no open change to discard.")
@@ -674,7 +674,7 @@ def conformance_claim(
     """The supplier claims that the product conforms to the adopted version of a standard,
     with a PDF of evidence. A catalogue manager then verifies or rejects the claim."""
     locked = _lock_product(product)
-    _require_editor(actor, locked.supplier_id)
+    require_editor(actor, locked.supplier_id)
     version = StandardVersion.objects.select_related("standard").get(pk=standard_version.pk)
     if version.standard.is_abolished or version.status != VersionStatus.ADOPTED:
         raise DomainError(

@@ -2,6 +2,7 @@
 
 from collections import defaultdict
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -25,9 +26,8 @@ from accounts.permissions import (
 )
 from accounts.selectors import acting_organisation
 from catalogue import evidence, imports, search, selectors, services
-from catalogue.api.views import comparison_sides, evidence_response
 from catalogue.categories import CategoryTree
-from catalogue.comparison import compare
+from catalogue.comparison import compare, comparison_sides
 from catalogue.content import ProductContent
 from catalogue.forms import (
     CategoryForm,
@@ -219,7 +219,7 @@ def product_detail(request, pk: int):
 def conformance_evidence(request, pk: int):
     conformance = get_object_or_404(selectors.conformances_visible_to(request.user), pk=pk)
     try:
-        return evidence_response(request.user, conformance)
+        return evidence.download_response(request.user, conformance)
     except DomainError as error:
         show_domain_error(error)
         raise
@@ -468,7 +468,7 @@ def product_import(request):
     context = {
         "supplier": supplier,
         "max_size": describe_size(imports.max_bytes()),
-        "max_rows": imports.settings.CATALOGUE_IMPORT_MAX_ROWS,
+        "max_rows": settings.CATALOGUE_IMPORT_MAX_ROWS,
         "break_count": len(imports.BREAK_NUMBERS),
         "columns": imports.COLUMNS,
     }

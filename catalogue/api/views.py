@@ -1,5 +1,4 @@
 from django.db import transaction
-from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
@@ -9,13 +8,12 @@ from rest_framework.response import Response
 
 from accounts.models import Organisation, OrganisationKind
 from accounts.permissions import (
-    can_download_evidence,
     can_edit_listings_of,
     can_manage_categories,
     edited_supplier_ids,
     is_catalogue_manager,
 )
-from catalogue import imports, search, selectors, services
+from catalogue import evidence, imports, search, selectors, services
 from catalogue.api.filters import ConformanceFilter, ProductFilter
 from catalogue.api.serializers import (
     CategorySerializer,
@@ -32,7 +30,7 @@ from catalogue.api.serializers import (
     RevisionSerializer,
 )
 from catalogue.categories import CategoryTree
-from catalogue.comparison import compare
+from catalogue.comparison import compare, comparison_sides
 from catalogue.content import ProductContent
 from catalogue.models import Product, ProductStatus
 from catalogue.uploads import reject_oversized_request
@@ -435,35 +433,6 @@ class ProductViewSet(
         return Response(result.as_dict(), status=status.HTTP_201_CREATED)
 
 
-def comparison_sides(product: Product, old_key: str | None, new_key: str | None):
-    """Resolve ``from``/``to`` (revision numbers or 'live') into contents to compare."""
-    revisions = {r.number: r for r in product.revisions.select_related("category")}
-    open_revision = next(
-        (r for r in revisions.values() if r.status in selectors.OPEN_REVISION_STATUSES), None
-    )
-    old_key = (old_key or "live").strip()
-    if not new_key:
-        if open_revision is not None:
-            new_key = str(open_revision.number)
-        elif revisions:
-            new_key = str(max(revisions))
-        else:
-            new_key = "live"
-
-    def side(key: str, name: str) -> ProductContent:
-        if key == "live":
-            return ProductContent.of_product(product)
-        try:
-            return ProductContent.of_revision(revisions[int(key)])
-        except (ValueError, KeyError) as error:
-            raise DomainError(
-                f"This product has no revision {key!r}: give a revision number or 'live'.",
-                field=name,
-            ) from error
-
-    return old_key, new_key, side(old_key, "from"), side(new_key, "to")
-
-
 class ConformanceViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Conformance claims: suppliers claim with PDF evidence; catalogue managers verify or
     reject. Everyone sees the claims of the products they can see; the evidence is for the
@@ -482,7 +451,7 @@ class ConformanceViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet)
     def create(self, request, *args, **kwargs):
         if not edited_supplier_ids(request.user):
             raise NotPermitted("Only suppliers' listing editors can claim conformance.")
-        reject_oversized_request(request, services.evidence.max_bytes(), field="evidence")
+        reject_oversized_request(request, evidence.max_bytes(), field="evidence")
         serializer = ConformanceClaimSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -547,19 +516,4 @@ class ConformanceViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet)
     def evidence(self, request, pk=None):
         """Download the evidence (the supplier and the ICT company only)."""
         conformance = self.get_object()
-        return evidence_response(request.user, conformance)
-
-
-def evidence_response(user, conformance) -> FileResponse:
-    if not can_download_evidence(user, conformance.product.supplier_id):
-        raise NotPermitted("The evidence is for the supplier and the ICT company only.")
-    if not conformance.evidence:
-        raise NotFound("This claim has no evidence file.")
-    response = FileResponse(
-        conformance.evidence.open("rb"),
-        as_attachment=True,
-        filename=conformance.evidence_name or "evidence.pdf",
-        content_type="application/pdf",
-    )
-    response["Cache-Control"] = "private, no-store"
-    return response
+        return evidence.download_response(request.user, conformance)
