@@ -93,6 +93,47 @@ def is_ict_company_member(user: User) -> bool:
 # Catalogue rules.
 
 
+def is_catalogue_manager(user: User) -> bool:
+    """The ICT company's catalogue managers review listings and see every product."""
+    return any(
+        m.role == Role.CATALOGUE_MANAGER and m.organisation.kind == OrganisationKind.ICT_COMPANY
+        for m in memberships_of(user)
+    )
+
+
+def edited_supplier_ids(user: User) -> set[int]:
+    """The suppliers whose listings this user maintains."""
+    return {
+        m.organisation_id
+        for m in memberships_of(user)
+        if m.role == Role.SUPPLIER_EDITOR and m.organisation.kind == OrganisationKind.SUPPLIER
+    }
+
+
+def can_edit_listings_of(user: User, supplier_id: int | None) -> bool:
+    """Create, edit, submit and withdraw products, and claim conformance, for a supplier."""
+    return supplier_id is not None and supplier_id in edited_supplier_ids(user)
+
+
+def can_review_catalogue(user: User) -> bool:
+    """Approve or reject listings, revisions and conformance claims."""
+    return is_catalogue_manager(user)
+
+
+def can_withdraw_product(user: User, supplier_id: int) -> bool:
+    """The supplier withdraws its own listing; a catalogue manager may withdraw any."""
+    return can_edit_listings_of(user, supplier_id) or is_catalogue_manager(user)
+
+
+def can_manage_categories(user: User) -> bool:
+    return is_catalogue_manager(user)
+
+
+def can_download_evidence(user: User, supplier_id: int) -> bool:
+    """Conformance evidence is for the supplier that gave it and for the ICT company."""
+    return can_edit_listings_of(user, supplier_id) or is_ict_company_member(user)
+
+
 # Standards rules.
 
 

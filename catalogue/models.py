@@ -6,7 +6,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
-from django.core.validators import MinValueValidator
+from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 
@@ -70,7 +70,17 @@ class Product(models.Model):
     supplier = models.ForeignKey(
         "accounts.Organisation", on_delete=models.PROTECT, related_name="products"
     )
-    sku = models.CharField("SKU", max_length=64)
+    sku = models.CharField(
+        "SKU",
+        max_length=64,
+        validators=[
+            RegexValidator(
+                r"^[A-Za-z0-9][A-Za-z0-9._/-]*$",
+                "Use letters, digits, dots, slashes, hyphens and underscores only, "
+                "starting with a letter or digit.",
+            )
+        ],
+    )
     status = models.CharField(
         max_length=20, choices=ProductStatus.choices, default=ProductStatus.DRAFT
     )
@@ -93,6 +103,8 @@ class Product(models.Model):
     )
     published_at = models.DateTimeField(null=True, blank=True)
     rejection_reason = models.TextField(blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawal_reason = models.TextField(blank=True)
     is_compliant = models.BooleanField(
         default=False,
         db_index=True,
@@ -124,6 +136,8 @@ class Product(models.Model):
             models.Index(fields=["status", "category"], name="product_status_category_idx"),
             models.Index(fields=["status", "list_price"], name="product_status_price_idx"),
             GinIndex(fields=["search_vector"], name="product_search_vector_idx"),
+            # Trigram similarity on names, for "did you mean" matches of misspelt searches.
+            GinIndex(fields=["name"], name="product_name_trgm_idx", opclasses=["gin_trgm_ops"]),
         ]
 
     def __str__(self) -> str:
@@ -164,6 +178,11 @@ class RevisionStatus(models.TextChoices):
     SUBMITTED = "submitted", "Submitted for review"
     APPROVED = "approved", "Approved"
     REJECTED = "rejected", "Rejected"
+    DISCARDED = "discarded", "Discarded"
+
+
+# A product has at most one revision in these states (see revision_one_open_per_product).
+OPEN_REVISION_STATUSES = (RevisionStatus.DRAFT, RevisionStatus.SUBMITTED)
 
 
 class ProductRevision(models.Model):

@@ -1,6 +1,7 @@
 """Fixtures shared by every test: organisations, a user per role, API clients, a real worker."""
 
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -25,12 +26,15 @@ def pytest_configure(config):
     # Fast hashing in tests; plain static files (no collectstatic manifest); no HTTPS redirect.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.SECURE_SSL_REDIRECT = False
-    # Uploaded evidence and issued documents go to a temporary directory, never ./media.
-    settings.MEDIA_ROOT = tempfile.mkdtemp(prefix="network-code-media-")
+    # Uploaded evidence and issued documents go to a temporary directory, never ./media
+    # (removed when the run ends).
+    media_root = tempfile.mkdtemp(prefix="network-code-test-media-")
+    config.network_code_media_root = media_root
+    settings.MEDIA_ROOT = media_root
     settings.STORAGES = {
         "default": {
             "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": settings.MEDIA_ROOT},
+            "OPTIONS": {"location": media_root},
         },
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
@@ -42,6 +46,12 @@ def pytest_configure(config):
     # Tasks run eagerly in tests, except where a test starts a real worker.
     celery_app.conf.task_always_eager = True
     celery_app.conf.task_eager_propagates = True
+
+
+def pytest_unconfigure(config):
+    media_root = getattr(config, "network_code_media_root", None)
+    if media_root:
+        shutil.rmtree(media_root, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)

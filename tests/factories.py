@@ -127,6 +127,39 @@ class ProductFactory(factory.django.DjangoModelFactory):
         )
 
 
+class ProductRevisionFactory(factory.django.DjangoModelFactory):
+    """A revision copying its product's content (override fields to propose changes)."""
+
+    class Meta:
+        model = "catalogue.ProductRevision"
+
+    product = factory.SubFactory(ProductFactory)
+    number = factory.Sequence(lambda n: n + 1)
+    status = "submitted"
+    name = factory.LazyAttribute(lambda r: r.product.name)
+    summary = factory.LazyAttribute(lambda r: r.product.summary)
+    description = factory.LazyAttribute(lambda r: r.product.description)
+    category = factory.LazyAttribute(lambda r: r.product.category)
+    unit = factory.LazyAttribute(lambda r: r.product.unit)
+    list_price = factory.LazyAttribute(lambda r: r.product.list_price)
+    lead_time_days = factory.LazyAttribute(lambda r: r.product.lead_time_days)
+    price_breaks = factory.LazyAttribute(
+        lambda r: [
+            {"min_quantity": b.min_quantity, "unit_price": str(b.unit_price)}
+            for b in r.product.price_breaks.order_by("min_quantity")
+        ]
+    )
+    submitted_at = factory.LazyFunction(timezone.now)
+
+
+def pdf_upload(name: str = "evidence.pdf", content: bytes | None = None, content_type=None):
+    """A small PDF upload (valid signature) for conformance claims."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    body = content if content is not None else b"%PDF-1.4\n1 0 obj << >> endobj\n%%EOF\n"
+    return SimpleUploadedFile(name, body, content_type=content_type or "application/pdf")
+
+
 # Standards.
 
 

@@ -7,7 +7,8 @@ from django.utils.module_loading import import_string
 SEEDERS = [
     "accounts.demo.seed",
     "standards.demo.seed_registry",
-    # The catalogue's seeder goes before this one: procurement uses its products.
+    "catalogue.demo.seed",
+    # After the catalogue: requisitions are for its products.
     "procurement.demo.seed",
     # Keep last: it revises a standard that the catalogue's products conform to.
     "standards.demo.seed_proposals",

@@ -1,0 +1,140 @@
+"""The product list's filters: the same search as the catalogue page (catalogue.search)."""
+
+from decimal import Decimal
+
+import django_filters
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+
+from catalogue import search
+from catalogue.content import MAX_QUANTITY
+from catalogue.forms import SearchCleaning
+from catalogue.models import (
+    Conformance,
+    ConformanceStatus,
+    Product,
+    ProductRevision,
+    ProductStatus,
+    RevisionStatus,
+)
+
+
+class SearchFilterForm(SearchCleaning, forms.Form):
+    pass
+
+
+class StrictBooleanField(forms.NullBooleanField):
+    """true or false (also 1/0, yes/no); anything else is an error, not "no filter"."""
+
+    widget = forms.TextInput
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        text = str(value).strip().lower()
+        if text in ("true", "1", "yes"):
+            return True
+        if text in ("false", "0", "no"):
+            return False
+        raise ValidationError("Enter true or false.", code="invalid")
+
+    def validate(self, value):
+        return None
+
+
+@extend_schema_field(OpenApiTypes.BOOL)
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    field_class = StrictBooleanField
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class IntegerFilter(django_filters.NumberFilter):
+    field_class = forms.IntegerField
+
+
+class ProductFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        method="_unused",
+        max_length=search.MAX_QUERY_LENGTH,
+        help_text="Words to find in the name, summary, description, supplier, SKU or CPV code. "
+        "Every word must match (as a word prefix).",
+    )
+    category = django_filters.CharFilter(
+        method="_unused",
+        help_text="A category's slug or CPV code: products in it and its subcategories.",
+    )
+    supplier = django_filters.CharFilter(method="_unused", help_text="A supplier's slug.")
+    standard = django_filters.CharFilter(
+        method="_unused",
+        help_text="A standard's reference (e.g. NC-SEC-001): products with verified "
+        "conformance to it.",
+    )
+    max_price = django_filters.NumberFilter(
+        method="_unused",
+        min_value=Decimal("0.01"),
+        max_digits=14,
+        decimal_places=2,
+        help_text="Highest unit price (GBP) at `quantity` units (default 1).",
+    )
+    quantity = IntegerFilter(
+        method="_unused",
+        min_value=1,
+        max_value=MAX_QUANTITY,
+        help_text="The quantity that `max_price`, `unit_price` and price ordering refer to.",
+    )
+    compliant = StrictBooleanFilter(
+        method="_unused", help_text="true: only products compliant with the network code."
+    )
+    status = django_filters.ChoiceFilter(
+        choices=ProductStatus.choices,
+        help_text="Suppliers and catalogue managers: products in this state.",
+    )
+    awaiting_review = StrictBooleanFilter(
+        method="_unused",
+        help_text="true: products with a listing or a change submitted for review (the "
+        "catalogue managers' queue); false: the others.",
+    )
+    ordering = django_filters.ChoiceFilter(
+        method="_unused",
+        choices=search.Ordering.CHOICES,
+        help_text="relevance (default with `q`), price, -price, name (default), newest.",
+    )
+
+    class Meta:
+        model = Product
+        fields = ["q", "category", "supplier", "standard", "max_price", "quantity", "compliant"]
+        form = SearchFilterForm
+
+    def _unused(self, queryset, name, value):  # pragma: no cover - see filter_queryset
+        return queryset
+
+    def filter_queryset(self, queryset):
+        data = self.form.cleaned_data
+        if data.get("status"):
+            queryset = queryset.filter(status=data["status"])
+        if data.get("awaiting_review") is not None:
+            submitted = Exists(
+                ProductRevision.objects.filter(
+                    product=OuterRef("pk"), status=RevisionStatus.SUBMITTED
+                )
+            )
+            queryset = queryset.filter(submitted if data["awaiting_review"] else ~submitted)
+        similar = bool(getattr(self.request, "catalogue_similar_search", False))
+        return search.apply(
+            queryset, self.form.search_params(), tree=self.form.tree, similar=similar
+        )
+
+
+class ConformanceFilter(django_filters.FilterSet):
+    product = django_filters.NumberFilter(field_name="product_id")
+    status = django_filters.ChoiceFilter(choices=ConformanceStatus.choices)
+    standard = django_filters.CharFilter(
+        field_name="standard_version__standard__reference", help_text="e.g. NC-SEC-001"
+    )
+
+    class Meta:
+        model = Conformance
+        fields = ["product", "status", "standard"]

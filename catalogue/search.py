@@ -1,0 +1,351 @@
+"""Catalogue search: full text, filters, sorting and facets.
+
+On PostgreSQL the text match uses ``Product.search_vector`` (weighted: name and SKU A,
+summary and CPV code B, supplier C, description D; GIN-indexed) with every query word
+as a prefix term; when nothing matches, trigram similarity on the name finds near
+misses ("did you mean"). On other databases every query word must appear
+(case-insensitively) in the name, summary, description, supplier name, SKU or CPV code:
+for whole words the two give the same set.
+"""
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordSimilarity
+from django.core.paginator import Paginator
+from django.db import connection
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+from django.utils.functional import cached_property
+
+from accounts.models import Organisation
+from catalogue.categories import CategoryTree
+from catalogue.models import (
+    Category,
+    Conformance,
+    ConformanceStatus,
+    PriceBreak,
+    Product,
+    ProductStatus,
+)
+from standards.models import Standard
+
+SEARCH_CONFIG = "english"
+MAX_QUERY_WORDS = 8
+MAX_QUERY_LENGTH = 200
+SIMILARITY_THRESHOLD = 0.4
+
+
+class Ordering:
+    RELEVANCE = "relevance"
+    PRICE = "price"
+    PRICE_DESC = "-price"
+    NAME = "name"
+    NEWEST = "newest"
+
+    CHOICES = [
+        (RELEVANCE, "Best match"),
+        (PRICE, "Price: lowest first"),
+        (PRICE_DESC, "Price: highest first"),
+        (NAME, "Name: A to Z"),
+        (NEWEST, "Newest first"),
+    ]
+
+
+@dataclass(frozen=True)
+class SearchParams:
+    q: str = ""
+    category: Category | None = None
+    supplier: Organisation | None = None
+    standard: Standard | None = None
+    max_price: Decimal | None = None
+    quantity: int | None = None
+    compliant: bool | None = None
+    ordering: str = ""
+
+    @property
+    def effective_quantity(self) -> int:
+        return self.quantity or 1
+
+    @property
+    def effective_ordering(self) -> str:
+        if self.ordering and not (self.ordering == Ordering.RELEVANCE and not self.words):
+            return self.ordering
+        return Ordering.RELEVANCE if self.words else Ordering.NAME
+
+    @property
+    def words(self) -> list[str]:
+        return query_words(self.q)
+
+
+WORD_PATTERN = re.compile(r"[^\W_]+(?:[-./_][^\W_]+)*")
+
+
+def query_words(q: str) -> list[str]:
+    """The words of a query, each letters and digits with inner hyphens, dots or slashes."""
+    words: list[str] = []
+    for word in WORD_PATTERN.findall((q or "")[:MAX_QUERY_LENGTH].lower()):
+        if word not in words:
+            words.append(word)
+    return words[:MAX_QUERY_WORDS]
+
+
+def uses_postgres_search() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def tsquery_text(words: list[str]) -> str:
+    """``to_tsquery`` input: every word as a prefix term. Words hold no operators."""
+    return " & ".join(f"{word}:*" for word in words)
+
+
+def text_query(words: list[str]) -> SearchQuery:
+    return SearchQuery(tsquery_text(words), config=SEARCH_CONFIG, search_type="raw")
+
+
+# Price at a quantity, in SQL. The rule lives in catalogue.pricing.unit_price_for: the
+# price of the highest break reached. Because prices never rise with quantity, "the
+# price at q is at most p" is "some break at or below q costs at most p"; a test checks
+# that these SQL forms agree with pricing.unit_price_for.
+
+
+def price_at_most(quantity: int, ceiling: Decimal) -> Exists | Q:
+    if quantity <= 1:
+        return Q(list_price__lte=ceiling)  # the break for quantity 1 is the list price
+    return Exists(
+        PriceBreak.objects.filter(
+            product=OuterRef("pk"), min_quantity__lte=quantity, unit_price__lte=ceiling
+        )
+    )
+
+
+def unit_price_at(quantity: int) -> Subquery | F:
+    if quantity <= 1:
+        return F("list_price")
+    return Subquery(
+        PriceBreak.objects.filter(product=OuterRef("pk"), min_quantity__lte=quantity)
+        .order_by("-min_quantity")
+        .values("unit_price")[:1]
+    )
+
+
+def conforms_to(standard: Standard) -> Exists:
+    """A verified (unlapsed) conformance to any version of the standard.
+
+    The versions are listed first (one small query): joining them inside the subquery
+    hides how selective the filter is, and PostgreSQL then plans it badly.
+    """
+    version_ids = list(standard.versions.values_list("pk", flat=True))
+    return Exists(
+        Conformance.objects.filter(
+            product=OuterRef("pk"),
+            status=ConformanceStatus.VERIFIED,
+            standard_version_id__in=version_ids,
+        )
+    )
+
+
+def _containment(words: list[str]) -> Q:
+    condition = Q()
+    for word in words:
+        condition &= (
+            Q(name__icontains=word)
+            | Q(summary__icontains=word)
+            | Q(description__icontains=word)
+            | Q(supplier__name__icontains=word)
+            | Q(sku__icontains=word)
+            | Q(category__cpv_code__icontains=word)
+        )
+    return condition
+
+
+def _containment_score(words: list[str]):
+    """A rough relevance for the fallback: name matches count most, description least."""
+    score = Value(0)
+    for word in words:
+        for lookup, weight in (
+            ("name", 8),
+            ("sku", 8),
+            ("summary", 4),
+            ("category__cpv_code", 4),
+            ("supplier__name", 2),
+            ("description", 1),
+        ):
+            score = score + Case(
+                When(**{f"{lookup}__icontains": word}, then=Value(weight)),
+                default=Value(0),
+                output_field=IntegerField(),
+            )
+    return score
+
+
+def apply(
+    queryset: QuerySet[Product],
+    params: SearchParams,
+    *,
+    tree: CategoryTree | None = None,
+    similar: bool = False,
+) -> QuerySet[Product]:
+    """Filter and order ``queryset`` (already scoped to the user) by the search.
+
+    ``similar=True`` replaces the text match with trigram similarity of the name (on
+    PostgreSQL): used when the exact search found nothing.
+    """
+    words = params.words
+    ordering = params.effective_ordering
+    postgres = uses_postgres_search()
+    rank = None
+    if words:
+        if similar and postgres:
+            phrase = " ".join(words)
+            # ``<%`` (word similarity above pg_trgm's threshold) uses the trigram index; the
+            # default threshold (0.6) misses common misspellings such as "smartfone".
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT set_config('pg_trgm.word_similarity_threshold', %s, false)",
+                    [str(SIMILARITY_THRESHOLD)],
+                )
+            queryset = queryset.filter(name__trigram_word_similar=phrase).alias(
+                rank=TrigramWordSimilarity(phrase, "name")
+            )
+            rank = F("rank")
+        elif postgres:
+            query = text_query(words)
+            queryset = queryset.filter(search_vector=query).alias(
+                rank=SearchRank(F("search_vector"), query)
+            )
+            rank = F("rank")
+        else:
+            queryset = queryset.filter(_containment(words)).alias(rank=_containment_score(words))
+            rank = F("rank")
+
+    if params.category is not None:
+        tree = tree or CategoryTree.load()
+        queryset = queryset.filter(category_id__in=sorted(tree.descendant_ids(params.category.pk)))
+    if params.supplier is not None:
+        queryset = queryset.filter(supplier_id=params.supplier.pk)
+    if params.standard is not None:
+        queryset = queryset.filter(conforms_to(params.standard))
+    if params.compliant is not None:
+        queryset = queryset.filter(is_compliant=params.compliant)
+    if params.max_price is not None:
+        queryset = queryset.filter(price_at_most(params.effective_quantity, params.max_price))
+
+    if ordering == Ordering.RELEVANCE and rank is not None:
+        return queryset.order_by(rank.desc(), "name", "pk")
+    if ordering in (Ordering.PRICE, Ordering.PRICE_DESC):
+        sort_price = unit_price_at(params.effective_quantity)
+        if words and isinstance(sort_price, F):
+            # With words, the matches are few compared with the catalogue: sorting them is
+            # cheap, whereas walking the price index in order hoping to meet them is not
+            # (PostgreSQL misjudges how many rows the text match keeps).
+            sort_price = sort_price + Value(Decimal("0.00"))
+        queryset = queryset.alias(sort_price=sort_price)
+        price = F("sort_price")
+        first = price.asc() if ordering == Ordering.PRICE else price.desc()
+        return queryset.order_by(first, "name", "pk")
+    if ordering == Ordering.NEWEST:
+        return queryset.order_by(Coalesce("published_at", "created_at").desc(), "-pk")
+    return queryset.order_by("name", "pk")
+
+
+def published(queryset: QuerySet[Product]) -> QuerySet[Product]:
+    return queryset.filter(status=ProductStatus.PUBLISHED)
+
+
+def worth_a_similarity_search(queryset: QuerySet[Product], params: SearchParams) -> bool:
+    """After an empty result: whether the words themselves matched nothing (a misspelling),
+    rather than the filters excluding every match. Only PostgreSQL has trigram similarity."""
+    words = params.words
+    if not words or not uses_postgres_search():
+        return False
+    return not queryset.filter(search_vector=text_query(words)).exists()
+
+
+# Counting matches stops here: beyond it, pages say "more than 1,000" rather than make
+# PostgreSQL count tens of thousands of rows that nobody will page through.
+COUNT_LIMIT = 1000
+
+
+class CappedPaginator(Paginator):
+    """A paginator whose count stops at COUNT_LIMIT (``count_is_exact`` says if it did)."""
+
+    count_limit = COUNT_LIMIT
+    count_is_exact = True
+
+    @cached_property
+    def count(self) -> int:
+        counted = self.object_list.order_by()[: self.count_limit + 1].count()
+        self.count_is_exact = counted <= self.count_limit
+        return min(counted, self.count_limit)
+
+
+@dataclass(frozen=True)
+class Facet:
+    key: str
+    label: str
+    count: int
+
+
+def facet_counts(queryset: QuerySet[Product], tree: CategoryTree) -> dict[str, list[Facet]]:
+    """How many of the matching products are in each category and from each supplier."""
+    base = queryset.order_by()
+    by_category = base.values("category_id").annotate(n=Count("pk")).order_by()
+    categories = []
+    for row in by_category:
+        category = tree.by_id.get(row["category_id"])
+        if category is not None:
+            categories.append(Facet(category.slug, category.name, row["n"]))
+    categories.sort(key=lambda f: (-f.count, f.label))
+    suppliers = [
+        Facet(row["supplier__slug"], row["supplier__name"], row["n"])
+        for row in base.values("supplier__slug", "supplier__name")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "supplier__name")
+    ]
+    return {"categories": categories, "suppliers": suppliers}
+
+
+def refresh_search_vectors(product_ids: list[int] | None = None) -> None:
+    """Recompute the stored search vector of these products (all when None), in one UPDATE.
+
+    The vector holds the product's content fields: once a product is published they are
+    its published content, so the services that change them call this.
+    """
+    if not uses_postgres_search():
+        return
+    where = ""
+    params: list = []
+    if product_ids is not None:
+        if not product_ids:
+            return
+        where = " AND p.id = ANY(%s)"
+        params.append(list(product_ids))
+    with connection.cursor() as cursor:
+        cursor.execute(SEARCH_VECTOR_SQL + where, params)
+
+
+SEARCH_VECTOR_SQL = f"""
+UPDATE catalogue_product AS p SET search_vector =
+    setweight(to_tsvector('{SEARCH_CONFIG}', coalesce(p.name, '')), 'A')
+    || setweight(to_tsvector('{SEARCH_CONFIG}', coalesce(p.sku, '')), 'A')
+    || setweight(to_tsvector('{SEARCH_CONFIG}', coalesce(p.summary, '')), 'B')
+    || setweight(to_tsvector('{SEARCH_CONFIG}', coalesce(c.cpv_code, '')), 'B')
+    || setweight(to_tsvector('{SEARCH_CONFIG}', coalesce(o.name, '')), 'C')
+    || setweight(to_tsvector('{SEARCH_CONFIG}', coalesce(p.description, '')), 'D')
+FROM accounts_organisation AS o, catalogue_category AS c
+WHERE o.id = p.supplier_id AND c.id = p.category_id
+"""  # noqa: S608 (a constant; product ids are bound parameters)

@@ -1,0 +1,112 @@
+"""What keeps search fast: capped counts, the similarity fallback only for misspellings,
+JIT off on PostgreSQL, and the benchmark's data generator."""
+
+import os
+import subprocess
+import sys
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.db import connection  # noqa: F401 (the skipif conditions use it)
+from django.urls import reverse
+
+from catalogue import search
+from catalogue.models import PriceBreak, Product, ProductRevision
+from catalogue.pricing import price_break_errors
+from tests.factories import ProductFactory, SupplierFactory
+
+pytestmark = pytest.mark.django_db
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def many_laptops(laptops):
+    for number in range(12):
+        ProductFactory(name=f"Rugged laptop {number:02d}", category=laptops)
+    search.refresh_search_vectors()
+
+
+def test_the_api_stops_counting_at_the_limit_and_says_so(api, buyer, many_laptops, monkeypatch):
+    monkeypatch.setattr(search.CappedPaginator, "count_limit", 10)
+
+    capped = api.as_user(buyer).get("/api/v1/products/", {"q": "rugged", "page_size": 5}).json()
+    exact = api.get("/api/v1/products/", {"q": "laptop 03", "page_size": 5}).json()
+
+    assert (capped["count"], capped["count_is_exact"]) == (10, False)
+    assert len(capped["results"]) == 5 and capped["next"]
+    assert (exact["count"], exact["count_is_exact"]) == (1, True)
+
+
+def test_the_search_page_says_more_than_when_the_count_is_capped(
+    client, buyer, many_laptops, monkeypatch
+):
+    monkeypatch.setattr(search.CappedPaginator, "count_limit", 10)
+    client.force_login(buyer)
+
+    html = client.get(reverse("catalogue:product_list"), {"q": "rugged"}).content.decode()
+
+    assert "More than 10 products" in html
+
+
+@pytest.mark.skipif(
+    "connection.vendor != 'postgresql'", reason="trigram similarity is PostgreSQL's"
+)
+def test_filters_that_exclude_every_match_do_not_trigger_a_similarity_search(api, buyer, laptops):
+    ProductFactory(name="Guardian smartphone", category=laptops)
+    search.refresh_search_vectors()
+    nobody = SupplierFactory(slug="nobody")
+
+    body = (
+        api.as_user(buyer)
+        .get("/api/v1/products/", {"q": "smartphone", "supplier": nobody.slug})
+        .json()
+    )
+
+    assert (body["count"], body["match"]) == (0, "exact")
+
+
+def test_postgresql_connections_turn_jit_off_unless_asked():
+    code = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.DATABASES['default'].get('OPTIONS', {}).get('options'))"
+    )
+    clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "DB_JIT"}}
+    env = {**clean, "DJANGO_SETTINGS_MODULE": "config.settings", "SECRET_KEY": "x"}
+
+    def run(**extra) -> str:
+        return subprocess.run(  # noqa: S603
+            [sys.executable, "-c", code],
+            cwd=PROJECT_DIR,
+            env={**env, **extra},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        ).stdout.strip()
+
+    assert run(DATABASE_URL="postgres://nc@db.internal:5432/nc") == "-c jit=off"
+    assert run(DATABASE_URL="postgres://nc@db.internal:5432/nc", DB_JIT="1") == "None"
+    assert run(DATABASE_URL="sqlite:////tmp/x.sqlite3") == "None"
+
+
+def test_the_benchmark_generator_makes_valid_published_products():
+    call_command("seed_demo", "--force", stdout=StringIO())
+    before = Product.objects.count()
+
+    call_command("catalogue_bench_data", "--products", "40", stdout=StringIO())
+    call_command("catalogue_bench_data", "--products", "40", stdout=StringIO())  # no more
+
+    generated = Product.objects.filter(sku__startswith="BENCH-")
+    assert generated.count() == 40 == Product.objects.count() - before
+    assert set(generated.values_list("status", flat=True)) == {"published"}
+    for product in generated.select_related("published_revision"):
+        breaks = list(PriceBreak.objects.filter(product=product).order_by("min_quantity"))
+        assert price_break_errors(breaks, product.list_price) == []
+        assert product.published_revision.number == 1
+    assert ProductRevision.objects.filter(product__in=generated).count() == 40
+    assert generated.filter(is_compliant=True).exists()
+    word = generated.first().name.split(" ")[1]
+    found = search.apply(search.published(Product.objects.all()), search.SearchParams(q=word))
+    assert found.filter(sku__startswith="BENCH-").exists()
