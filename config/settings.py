@@ -165,7 +165,7 @@ CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 # In-process (no Redis), a failing job is recorded by the task itself rather than breaking
 # the page that queued it. Tests turn propagation back on to see errors.
 CELERY_TASK_EAGER_PROPAGATES = False
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 CELERY_RESULT_BACKEND = REDIS_URL or None
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

@@ -73,7 +73,7 @@ def test_without_redis_tasks_run_in_process_and_with_it_on_redis():
 
     assert without.stdout.split() == [
         "True",
-        "memory://",
+        "memory://localhost/",
         "django.core.cache.backends.locmem.LocMemCache",
     ]
     assert with_redis.stdout.split() == [

@@ -705,3 +705,27 @@ def test_form_errors_show_next_to_their_fields_and_all_at_once(client, supplier_
     assert "Choose the product's category." in html
     assert "the unit price cannot rise with quantity" in html  # the price-break rule too
     assert 'href="#id_category"' in html and 'href="#price-breaks"' in html
+
+
+def test_a_buyer_can_start_or_join_a_requisition_from_a_product_page(client, buyer, other_buyer):
+    from django.utils import timezone
+
+    from procurement import services as procurement_services
+    from tests.factories import compliant_product
+
+    product = compliant_product()
+    requisition = procurement_services.requisition_start(
+        user=other_buyer,
+        force=other_buyer.memberships.get().organisation,
+        product=product,
+        closes_at=timezone.now() + datetime.timedelta(days=7),
+        quantity=5,
+        delivery_address="HQ",
+        cost_centre="C1",
+    )
+    client.force_login(buyer)
+
+    page = client.get(f"/catalogue/products/{product.pk}/").content.decode()
+
+    assert f"/requisitions/new/?product={product.pk}" in page
+    assert f"/requisitions/{requisition.pk}/" in page
