@@ -3,7 +3,11 @@
 Errors always have the shape ``{"detail": str, "errors": {field: [messages]}}``.
 """
 
+import django_filters
+from django import forms
 from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
@@ -63,3 +67,23 @@ def exception_handler(exc, context):
         detail = response.data.get("detail", "") if isinstance(response.data, dict) else ""
         response.data = {"detail": str(detail), "errors": {}}
     return response
+
+
+MAX_ID = 2**63 - 1
+
+
+class IdField(forms.IntegerField):
+    """A database id: a whole number from 1 to the largest the database holds, so that an
+    absurd value is a clear 400 rather than an overflow inside the database driver."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(**kwargs)
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class IdFilter(django_filters.NumberFilter):
+    """Filter on a related object's id (``?product=12``)."""
+
+    field_class = IdField

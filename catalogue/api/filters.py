@@ -20,6 +20,7 @@ from catalogue.models import (
     ProductStatus,
     RevisionStatus,
 )
+from core.api import IdFilter
 
 
 class SearchFilterForm(SearchCleaning, forms.Form):
@@ -129,7 +130,7 @@ class ProductFilter(django_filters.FilterSet):
 
 
 class ConformanceFilter(django_filters.FilterSet):
-    product = django_filters.NumberFilter(field_name="product_id")
+    product = IdFilter(field_name="product_id")
     status = django_filters.ChoiceFilter(choices=ConformanceStatus.choices)
     standard = django_filters.CharFilter(
         field_name="standard_version__standard__reference", help_text="e.g. NC-SEC-001"

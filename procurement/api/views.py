@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from accounts import permissions as rules
 from accounts.models import Organisation, Role
 from catalogue.models import PriceBreak, Product
+from core.api import IdFilter
 from core.errors import DomainError, NotPermitted
 from procurement import selectors, services
 from procurement.api.serializers import (
@@ -64,7 +65,7 @@ def resolve_force(user, slug: str | None, role: str = Role.BUYER) -> Organisatio
 
 class RequisitionFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=RequisitionStatus.choices)
-    product = django_filters.NumberFilter(field_name="product_id")
+    product = IdFilter(field_name="product_id")
     force = django_filters.CharFilter(
         method="filter_force", help_text="A force's slug: requisitions it leads or takes part in."
     )
@@ -82,8 +83,8 @@ class RequisitionFilter(django_filters.FilterSet):
 class ParticipationFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=ParticipationStatus.choices)
     force = django_filters.CharFilter(field_name="force__slug")
-    product = django_filters.NumberFilter(field_name="joint_requisition__product_id")
-    joint_requisition = django_filters.NumberFilter(field_name="joint_requisition_id")
+    product = IdFilter(field_name="joint_requisition__product_id")
+    joint_requisition = IdFilter(field_name="joint_requisition_id")
 
     class Meta:
         model = Participation
@@ -92,7 +93,7 @@ class ParticipationFilter(django_filters.FilterSet):
 
 class OrderFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=OrderStatus.choices)
-    product = django_filters.NumberFilter(field_name="joint_requisition__product_id")
+    product = IdFilter(field_name="joint_requisition__product_id")
     force = django_filters.CharFilter(
         method="filter_force", help_text="A force's slug: orders with a line for it."
     )

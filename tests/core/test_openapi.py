@@ -38,3 +38,20 @@ def test_the_schema_and_docs_are_served(client, buyer):
     docs = client.get("/api/docs/")
     assert docs.status_code == 200
     assert b"swagger-ui" in docs.content
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/joint-requisitions/?product=-3.7339210520451584e%2B76",
+        "/api/v1/conformances/?product=99999999999999999999999",
+        "/api/v1/orders/?product=1e400",
+        "/api/v1/participations/?joint_requisition=-1",
+    ],
+)
+def test_absurd_ids_in_filters_are_a_clear_400_not_a_500(api, catalogue_manager, url):
+    response = api.as_user(catalogue_manager).get(url)
+
+    assert response.status_code == 400
+    assert response.json()["errors"]
