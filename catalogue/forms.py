@@ -44,7 +44,9 @@ class SearchCleaning:
             return None
         category = self.category_tree().find(key)
         if category is None:
-            raise ValidationError(f"No category has the slug or CPV code {key!r}.")
+            raise ValidationError(
+                "No category has the slug or CPV code %(key)r.", params={"key": key}
+            )
         return category
 
     def clean_supplier(self):
@@ -53,7 +55,7 @@ class SearchCleaning:
             return None
         supplier = Organisation.objects.filter(kind=OrganisationKind.SUPPLIER, slug=slug).first()
         if supplier is None:
-            raise ValidationError(f"No supplier has the identifier {slug!r}.")
+            raise ValidationError("No supplier has the identifier %(slug)r.", params={"slug": slug})
         return supplier
 
     def clean_standard(self):
@@ -62,7 +64,9 @@ class SearchCleaning:
             return None
         standard = Standard.objects.filter(reference=reference).first()
         if standard is None:
-            raise ValidationError(f"No standard has the reference {reference!r}.")
+            raise ValidationError(
+                "No standard has the reference %(reference)r.", params={"reference": reference}
+            )
         return standard
 
     def search_params(self) -> SearchParams:

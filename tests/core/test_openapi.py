@@ -55,3 +55,12 @@ def test_absurd_ids_in_filters_are_a_clear_400_not_a_500(api, catalogue_manager,
 
     assert response.status_code == 400
     assert response.json()["errors"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("parameter", ["category", "supplier", "standard"])
+def test_unknown_search_filters_with_percent_signs_are_a_400(api, buyer, parameter):
+    response = api.as_user(buyer).get("/api/v1/products/", {parameter: "100%s %d %(x)s"})
+
+    assert response.status_code == 400
+    assert "100%s %d %(x)s" in response.json()["errors"][parameter][0].lower()
