@@ -4,11 +4,50 @@ Links are resolved by URL name; a capability whose page does not exist yet is sh
 as "not available yet" rather than linking to a page that is not there.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.urls import NoReverseMatch, reverse
 
-from accounts.models import Role
+from accounts.models import Role, User
+
+# How many things wait for the user behind a capability: shown on the home page, so each
+# role's home is a dashboard of what needs doing. One or two queries each.
+
+
+def _open_to_join(user: User) -> int:
+    from procurement.selectors import open_requisitions_to_join
+
+    return open_requisitions_to_join(user).count()
+
+
+def _shares_to_decide(user: User) -> int:
+    from procurement.selectors import approval_queue_for
+
+    return approval_queue_for(user).count()
+
+
+def _votes_not_cast(user: User) -> int:
+    from standards.selectors import ballots_for
+
+    return sum(1 for ballot in ballots_for(user) if ballot.vote is None)
+
+
+def _to_review(user: User) -> int:
+    from catalogue import selectors
+
+    return (
+        selectors.products_awaiting_review().count()
+        + selectors.revisions_awaiting_review().count()
+        + selectors.conformances_awaiting_review().count()
+    )
+
+
+def _to_sign_off_or_award(user: User) -> int:
+    from procurement.selectors import commercial_queue
+
+    queue = commercial_queue()
+    return queue["to_sign_off"].count() + queue["to_award"].count()
 
 
 @dataclass(frozen=True)
@@ -16,6 +55,7 @@ class Capability:
     title: str
     url_name: str
     description: str
+    waiting: Callable[[User], int] | None = None
 
     @property
     def href(self) -> str | None:
@@ -36,6 +76,7 @@ ROLE_CAPABILITIES: dict[str, list[Capability]] = {
             "Join an open joint requisition",
             "procurement:requisition_open_list",
             "See what other forces are buying and the saving your force would get by joining.",
+            _open_to_join,
         ),
         Capability(
             "Start a joint requisition",
@@ -53,6 +94,7 @@ ROLE_CAPABILITIES: dict[str, list[Capability]] = {
             "Shares awaiting approval",
             "procurement:approval_queue",
             "Approve or reject your force's share of pooled orders, within your limit.",
+            _shares_to_decide,
         ),
         Capability(
             "Your force's orders",
@@ -65,6 +107,7 @@ ROLE_CAPABILITIES: dict[str, list[Capability]] = {
             "Votes awaiting your force",
             "standards:delegate_dashboard",
             "Cast your force's vote on network-code proposals before voting closes.",
+            _votes_not_cast,
         ),
         Capability(
             "Proposals",
@@ -82,6 +125,7 @@ ROLE_CAPABILITIES: dict[str, list[Capability]] = {
             "Review queue",
             "catalogue:review_queue",
             "Submitted listings, revisions and conformance claims awaiting a decision.",
+            _to_review,
         ),
         Capability(
             "Browse the catalogue",
@@ -94,6 +138,7 @@ ROLE_CAPABILITIES: dict[str, list[Capability]] = {
             "Requisitions to sign off and award",
             "procurement:commercial_queue",
             "Approved requisitions awaiting sign-off above the threshold, and award.",
+            _to_sign_off_or_award,
         ),
         Capability(
             "Orders",

@@ -28,9 +28,12 @@ def home(request):
     sections = []
     if organisation is not None:
         for role in roles_in(request.user, organisation):
-            sections.append(
-                {"role": Role(role).label, "capabilities": ROLE_CAPABILITIES.get(role, [])}
-            )
+            items = []
+            for capability in ROLE_CAPABILITIES.get(role, []):
+                href = capability.href
+                waiting = capability.waiting(request.user) if href and capability.waiting else None
+                items.append({"capability": capability, "href": href, "waiting": waiting})
+            sections.append({"role": Role(role).label, "items": items})
     return render(
         request, "accounts/home.html", {"organisation": organisation, "sections": sections}
     )

@@ -141,3 +141,29 @@ def test_an_unknown_page_is_a_friendly_404(client, buyer):
 
     assert response.status_code == 404
     assert b"Page not found" in response.content
+
+
+def test_home_pages_count_what_waits_for_the_user(client, finance, catalogue_manager):
+    from tests.factories import ConformanceFactory
+
+    ConformanceFactory(status="claimed")
+    ConformanceFactory(status="claimed")
+    client.force_login(catalogue_manager)
+    assert "2 waiting" in client.get("/").content.decode()
+
+    client.force_login(finance)
+    assert "Nothing waiting" in client.get("/").content.decode()
+
+
+def test_the_home_page_query_count_does_not_grow_with_the_work_waiting(
+    client, catalogue_manager, django_assert_max_num_queries
+):
+    from tests.factories import ConformanceFactory
+
+    client.force_login(catalogue_manager)
+    ConformanceFactory.create_batch(2, status="claimed")
+    with django_assert_max_num_queries(12) as few:
+        client.get("/")
+    ConformanceFactory.create_batch(20, status="claimed")
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        client.get("/")
