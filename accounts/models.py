@@ -1,6 +1,8 @@
 """Users, the organisations they act for, their roles, and the audit trail."""
 
+from collections.abc import Callable
 from decimal import Decimal
+from typing import Any, ClassVar, NoReturn, TypeVar
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.exceptions import ValidationError
@@ -10,10 +12,10 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 
-class UserManager(BaseUserManager):
+class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
-    def _create_user(self, email: str, password: str | None, **fields):
+    def _create_user(self, email: str, password: str | None, **fields: Any) -> "User":
         if not email:
             raise ValueError("Users must have an email address.")
         user = self.model(email=self.normalize_email(email).lower(), **fields)
@@ -21,16 +23,16 @@ class UserManager(BaseUserManager):
         user.save(using=self._db)
         return user
 
-    def get_by_natural_key(self, username: str):
+    def get_by_natural_key(self, username: str | None) -> "User":
         """Sign-in ignores the case of the email address (all are stored in lower case)."""
         return self.get(email=(username or "").strip().lower())
 
-    def create_user(self, email: str, password: str | None = None, **fields):
+    def create_user(self, email: str, password: str | None = None, **fields: Any) -> "User":
         fields.setdefault("is_staff", False)
         fields.setdefault("is_superuser", False)
         return self._create_user(email, password, **fields)
 
-    def create_superuser(self, email: str, password: str | None = None, **fields):
+    def create_superuser(self, email: str, password: str | None = None, **fields: Any) -> "User":
         fields["is_staff"] = True
         fields["is_superuser"] = True
         return self._create_user(email, password, **fields)
@@ -49,7 +51,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
 
     class Meta:
         ordering = ["email"]
@@ -215,15 +217,23 @@ class Membership(models.Model):
                 )
 
 
-class AuditEventQuerySet(models.QuerySet):
-    def update(self, **kwargs):
+_Method = TypeVar("_Method", bound=Callable[..., Any])
+
+
+def queryset_only(method: _Method) -> _Method:
+    """Keep a query set method off the manager (Django copies the others onto it)."""
+    setattr(method, "queryset_only", True)  # noqa: B010 (mypy rejects attributes on functions)
+    return method
+
+
+class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
+    @queryset_only
+    def update(self, **kwargs: Any) -> NoReturn:
         raise TypeError("Audit events are append-only: they cannot be updated.")
 
-    def delete(self):
+    @queryset_only
+    def delete(self) -> NoReturn:
         raise TypeError("Audit events are append-only: they cannot be deleted.")
-
-    update.queryset_only = True
-    delete.queryset_only = True
 
 
 class AuditEvent(models.Model):

@@ -5,6 +5,7 @@ are loaded once per user object and cached on it.
 """
 
 from collections.abc import Iterable
+from decimal import Decimal
 
 from accounts.models import Membership, Organisation, OrganisationKind, Role, User
 
@@ -68,12 +69,13 @@ def roles_in(user: User, organisation: Organisation) -> list[str]:
     return [m.role for m in memberships_of(user) if m.organisation_id == organisation.pk]
 
 
-def approval_limit(user: User, force: Organisation):
+def approval_limit(user: User, force: Organisation) -> Decimal | None:
     """The user's finance approval limit in a force, or None if they are not its approver."""
+    # A constraint gives every finance membership a limit: the last test only narrows it.
     limits = [
         m.approval_limit
         for m in memberships_of(user)
-        if m.role == Role.FINANCE and m.organisation_id == force.pk
+        if m.role == Role.FINANCE and m.organisation_id == force.pk and m.approval_limit is not None
     ]
     return max(limits) if limits else None
 

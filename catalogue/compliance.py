@@ -28,7 +28,8 @@ def _required_by_category() -> dict[int, set[int]]:
     required: dict[int, set[int]] = {}
     for category_id in parents:
         standards: set[int] = set()
-        node, seen = category_id, set()
+        node: int | None = category_id
+        seen: set[int] = set()
         while node is not None and node not in seen:
             seen.add(node)
             standards |= direct.get(node, set())

@@ -12,8 +12,12 @@ from typing import Protocol
 
 
 class BreakLike(Protocol):
-    min_quantity: int
-    unit_price: Decimal
+    # Read-only, so that a frozen ``Tier`` is a break as well as a PriceBreak row.
+    @property
+    def min_quantity(self) -> int: ...
+
+    @property
+    def unit_price(self) -> Decimal: ...
 
 
 @dataclass(frozen=True)

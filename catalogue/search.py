@@ -11,6 +11,7 @@ for whole words the two give the same set.
 import re
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordSimilarity
 from django.core.paginator import Paginator
@@ -19,6 +20,7 @@ from django.db.models import (
     Case,
     Count,
     Exists,
+    Expression,
     F,
     IntegerField,
     OuterRef,
@@ -28,6 +30,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.expressions import CombinedExpression
 from django.db.models.functions import Coalesce
 from django.utils.functional import cached_property
 
@@ -172,9 +175,9 @@ def _containment(words: list[str]) -> Q:
     return condition
 
 
-def _containment_score(words: list[str]):
+def _containment_score(words: list[str]) -> Expression:
     """A rough relevance for the fallback: name matches count most, description least."""
-    score = Value(0)
+    score: Expression = Value(0)
     for word in words:
         for lookup, weight in (
             ("name", 8),
@@ -247,7 +250,7 @@ def apply(
     if ordering == Ordering.RELEVANCE and rank is not None:
         return queryset.order_by(rank.desc(), "name", "pk")
     if ordering in (Ordering.PRICE, Ordering.PRICE_DESC):
-        sort_price = unit_price_at(params.effective_quantity)
+        sort_price: Subquery | F | CombinedExpression = unit_price_at(params.effective_quantity)
         if words and isinstance(sort_price, F):
             # With words, the matches are few compared with the catalogue: sorting them is
             # cheap, whereas walking the price index in order hoping to meet them is not
@@ -283,6 +286,8 @@ COUNT_LIMIT = 1000
 class CappedPaginator(Paginator):
     """A paginator whose count stops at COUNT_LIMIT (``count_is_exact`` says if it did)."""
 
+    # Always given a query set (the catalogue's pages and API), never a list.
+    object_list: QuerySet[Any]
     count_limit = COUNT_LIMIT
     count_is_exact = True
 

@@ -443,9 +443,9 @@ def product_update(
     if revision is None:
         revision = _revision_from(locked, content, actor, RevisionStatus.DRAFT)
         revision.save()
-        action, before = "revision.created", None
+        action, revision_before = "revision.created", None
     else:
-        before = audit.snapshot(revision, fields=REVISION_AUDIT_FIELDS)
+        revision_before = audit.snapshot(revision, fields=REVISION_AUDIT_FIELDS)
         for name, value in content.model_fields().items():
             setattr(revision, name, value)
         revision.price_breaks = content.breaks_json()
@@ -456,7 +456,7 @@ def product_update(
         action=action,
         obj=revision,
         organisation=locked.supplier,
-        before=before,
+        before=revision_before,
         after=audit.snapshot(revision, fields=REVISION_AUDIT_FIELDS),
     )
     return locked

@@ -1,6 +1,7 @@
 """Network Code settings. Every value comes from the environment (see README.md)."""
 
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from csp.constants import NONE, SELF
@@ -246,7 +247,7 @@ REST_FRAMEWORK = {
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 
-SPECTACULAR_SETTINGS = {
+SPECTACULAR_SETTINGS: dict[str, Any] = {
     "TITLE": "Network Code API",
     "DESCRIPTION": (
         "Joint ICT procurement and common standards for UK police forces. "

@@ -64,8 +64,8 @@ def exception_handler(exc, context):
         response.data = {"detail": describe_errors(errors), "errors": errors}
         response.status_code = status.HTTP_400_BAD_REQUEST
     else:
-        detail = response.data.get("detail", "") if isinstance(response.data, dict) else ""
-        response.data = {"detail": str(detail), "errors": {}}
+        message = response.data.get("detail", "") if isinstance(response.data, dict) else ""
+        response.data = {"detail": str(message), "errors": {}}
     return response
 
 

@@ -1,7 +1,15 @@
 """GOV.UK Design System markup for Django forms, so every form looks and behaves alike."""
 
+from typing import TYPE_CHECKING, Any
+
 from django import forms
 from django.forms.renderers import TemplatesSetting
+
+if TYPE_CHECKING:
+    # The mixin is only ever combined with a form: mypy checks it as one.
+    _FormBase = forms.BaseForm
+else:
+    _FormBase = object
 
 WIDGET_CLASSES = {
     forms.Textarea: "govuk-textarea",
@@ -22,10 +30,10 @@ class FormRenderer(TemplatesSetting):
     field_template_name = "components/field.html"
 
 
-class GovukFormMixin:
+class GovukFormMixin(_FormBase):
     """Adds GOV.UK classes to widgets and an error class to invalid inputs."""
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             widget = field.widget
@@ -36,7 +44,7 @@ class GovukFormMixin:
             existing = widget.attrs.get("class", "")
             widget.attrs["class"] = f"{css} {existing}".strip()
 
-    def full_clean(self):
+    def full_clean(self) -> None:
         super().full_clean()
         for name in self.errors:
             if name in self.fields:
@@ -48,11 +56,12 @@ class GovukFormMixin:
 
     def error_list_for_summary(self) -> list[tuple[str, str]]:
         """(anchor, message) pairs for the error summary at the top of the page."""
-        items = []
+        items: list[tuple[str, str]] = []
         for name, errors in self.errors.items():
             anchor = f"#{self[name].id_for_label}" if name in self.fields else "#main-content"
             for error in errors:
-                items.append((anchor, error))
+                # An ErrorList yields its messages: str() resolves a lazy translation.
+                items.append((anchor, str(error)))
         return items
 
 

@@ -42,5 +42,5 @@ def vat_on(net: Decimal, rate: Decimal) -> Decimal:
     return to_pence(to_pence(net) * rate)
 
 
-def format_gbp(amount: Decimal) -> str:
+def format_gbp(amount: Decimal | int) -> str:
     return f"£{to_pence(amount):,.2f}"

@@ -31,11 +31,12 @@ from procurement.models import (
 )
 from procurement.rendering import render_html, render_pdf
 
-TEMPLATES = {
+# Keyed by the choice's value, as a Document's ``kind`` holds it.
+TEMPLATES: dict[str, str] = {
     DocumentKind.CONTRACT: "documents/contract.html",
     DocumentKind.PURCHASE_ORDER: "documents/purchase_order.html",
 }
-TITLES = {
+TITLES: dict[str, str] = {
     DocumentKind.CONTRACT: "Call-off contract",
     DocumentKind.PURCHASE_ORDER: "Purchase order",
 }
@@ -68,6 +69,8 @@ def contract_number(order_number: str) -> str:
 def document_number(order: Order, kind: str, force: Organisation | None) -> str:
     if kind == DocumentKind.CONTRACT:
         return contract_number(order.number)
+    if force is None:
+        raise ValueError("A purchase order is numbered for one force: name it.")
     return f"{order.number}-PO-{force.slug.upper()}"
 
 
@@ -181,10 +184,14 @@ def document_snapshot(order_data: dict, *, kind: str, number: str, version: int,
 
 
 def _enqueue(document_ids: list[int]) -> None:
+    for document_id in document_ids:
+        _enqueue_one(document_id)
+
+
+def _enqueue_one(document_id: int) -> None:
     from procurement.tasks import render_document
 
-    for document_id in document_ids:
-        transaction.on_commit(lambda pk=document_id: render_document.delay(pk))
+    transaction.on_commit(lambda: render_document.delay(document_id))
 
 
 @transaction.atomic

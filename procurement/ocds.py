@@ -8,6 +8,7 @@ JSON numbers for amounts; they are written from Decimals rounded to pence.
 
 from datetime import UTC
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -50,7 +51,11 @@ def _party_id(organisation: Organisation) -> str:
 
 
 def _party(organisation: Organisation, roles: list[str]) -> dict:
-    party = {"id": _party_id(organisation), "name": organisation.name, "roles": roles}
+    party: dict[str, Any] = {
+        "id": _party_id(organisation),
+        "name": organisation.name,
+        "roles": roles,
+    }
     if organisation.address:
         party["address"] = {"streetAddress": organisation.address.replace("\n", ", ")}
     return party
@@ -71,7 +76,7 @@ def _classification(requisition: JointRequisition) -> dict:
 
 def _item(requisition: JointRequisition, quantity: int | None, unit_price: Decimal) -> dict:
     product = requisition.product
-    item = {
+    item: dict[str, Any] = {
         "id": "1",
         "description": f"{product.name} ({product.supplier.name}, SKU {product.sku})",
         "classification": _classification(requisition),
@@ -251,13 +256,16 @@ def _publish(requisition: JointRequisition, tag: str, data: dict) -> OcdsRelease
     existing = OcdsRelease.objects.filter(joint_requisition=requisition, tag=tag).first()
     if existing:
         return existing
+    date = parse_datetime(data["date"])
+    if date is None:  # every release's date comes from _date, so this is a programming error
+        raise ValueError(f"A release's date must be an ISO 8601 date and time: {data['date']!r}")
     try:
         with transaction.atomic():
             return OcdsRelease.objects.create(
                 joint_requisition=requisition,
                 release_id=data["id"],
                 tag=tag,
-                date=parse_datetime(data["date"]),
+                date=date,
                 data=data,
             )
     except IntegrityError:

@@ -65,8 +65,12 @@ def requisitions_visible_to(user: User) -> QuerySet[JointRequisition]:
         condition |= Q(status=RequisitionStatus.OPEN)
     force_ids = _force_ids(user)
     if force_ids:
-        condition |= Q(lead_force_id__in=force_ids) | Exists(
-            Participation.objects.filter(joint_requisition=OuterRef("pk"), force_id__in=force_ids)
+        condition |= Q(lead_force_id__in=force_ids) | Q(
+            Exists(
+                Participation.objects.filter(
+                    joint_requisition=OuterRef("pk"), force_id__in=force_ids
+                )
+            )
         )
     supplier_ids = [o.pk for o in organisations_of(user, kind=OrganisationKind.SUPPLIER)]
     if supplier_ids:

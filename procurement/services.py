@@ -19,11 +19,12 @@ import datetime
 import uuid
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
-from typing import Any
+from types import EllipsisType
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Model
+from django.db.models import Field, Model
 from django.utils import timezone
 
 from accounts import audit
@@ -33,6 +34,7 @@ from catalogue import compliance
 from catalogue.models import PriceBreak, Product, ProductStatus
 from catalogue.pricing import unit_price_for
 from core.errors import DomainError, InvalidTransition, NotFound, NotPermitted
+from core.invariants import present
 from procurement import arithmetic, documents, notifications, ocds, selectors
 from procurement.models import (
     MAX_QUANTITY,
@@ -77,6 +79,8 @@ TRANSITIONS: dict[type[Model], dict[str, frozenset[str]]] = {
     Participation: PARTICIPATION_TRANSITIONS,
     Order: ORDER_TRANSITIONS,
 }
+# The models with a status that ``transition`` moves (one of them, not a mixture).
+Stateful = TypeVar("Stateful", JointRequisition, Participation, Order)
 
 MAX_OPEN_DAYS = 366
 MAX_TEXT = 5000
@@ -88,10 +92,12 @@ SPLIT_PURCHASE_WINDOW = datetime.timedelta(days=365)
 
 def _label(instance: Model, status: str) -> str:
     field = instance._meta.get_field("status")
-    return str(dict(field.choices).get(status, status)).lower()
+    if not isinstance(field, Field):
+        raise TypeError(f"{type(instance).__name__}.status is not a field.")
+    return str(dict(field.flatchoices).get(status, status)).lower()
 
 
-def check_transition(instance: Model, to: str) -> None:
+def check_transition(instance: Stateful, to: str) -> None:
     allowed = TRANSITIONS[type(instance)]
     if to not in allowed[instance.status]:
         name = instance._meta.verbose_name
@@ -102,7 +108,7 @@ def check_transition(instance: Model, to: str) -> None:
 
 
 def transition(
-    instance: Model,
+    instance: Stateful,
     to: str,
     *,
     actor: User | None,
@@ -110,7 +116,7 @@ def transition(
     organisation: Organisation | None = None,
     changes: dict[str, Any] | None = None,
     details: dict[str, Any] | None = None,
-) -> Model:
+) -> Stateful:
     """Validate, save and audit one status change (with the fields that change with it)."""
     check_transition(instance, to)
     before = audit.snapshot(instance)
@@ -132,7 +138,7 @@ def transition(
     return instance
 
 
-def transition_many(instances: Sequence[Model], to: str, fields: Sequence[str] = ()) -> None:
+def transition_many(instances: Sequence[Stateful], to: str, fields: Sequence[str] = ()) -> None:
     """Validate and save a batch of status changes in one query; the caller audits them
     together in one event, so that the cost does not grow with the number of forces."""
     if not instances:
@@ -143,9 +149,11 @@ def transition_many(instances: Sequence[Model], to: str, fields: Sequence[str] =
     model = type(instances[0])
     now = timezone.now()
     update = ["status", *fields]
-    if any(f.name == "updated_at" for f in model._meta.concrete_fields):
+    # bulk_update skips auto_now, so the models that have the field get it set here.
+    updated_at = next((f for f in model._meta.concrete_fields if f.name == "updated_at"), None)
+    if updated_at is not None:
         for instance in instances:
-            instance.updated_at = now
+            setattr(instance, updated_at.attname, now)
         update.append("updated_at")
     model.objects.bulk_update(instances, update)
 
@@ -417,7 +425,7 @@ def participation_change(
     quantity: int | None = None,
     delivery_address: str | None = None,
     cost_centre: str | None = None,
-    needed_by: datetime.date | None | type[Ellipsis] = ...,
+    needed_by: datetime.date | None | EllipsisType = ...,
     internal_note: str | None = None,
 ) -> Participation:
     """A buyer changes their force's quantity or details while the requisition is open."""
@@ -533,8 +541,9 @@ def _split_purchase_flags(
         participation.split_purchase_flag = None
         if threshold is None or not orders:
             continue
-        net = participation.share + sum((o.net for o in orders), Decimal("0.00"))
-        gross = participation.share + participation.vat + sum((o.total for o in orders), Decimal())
+        share, vat = _priced_share(participation)
+        net = share + sum((o.net for o in orders), Decimal("0.00"))
+        gross = share + vat + sum((o.total for o in orders), Decimal())
         if selectors.reaches(threshold, net=net, gross=gross):
             participation.split_purchase_flag = audit.to_json(
                 {
@@ -542,7 +551,7 @@ def _split_purchase_flags(
                     "threshold_from": threshold.effective_from,
                     "includes_vat": threshold.includes_vat,
                     "combined": gross if threshold.includes_vat else net,
-                    "this_share": participation.share + participation.vat,
+                    "this_share": share + vat,
                     "orders": [
                         {
                             "id": o.order_id,
@@ -554,6 +563,14 @@ def _split_purchase_flags(
                     ],
                 }
             )
+
+
+def _priced_share(participation: Participation) -> tuple[Decimal, Decimal]:
+    """(share, VAT) of a participation that has been priced (at close or after a rejection)."""
+    return (
+        present(participation.share, "A priced participation's share"),
+        present(participation.vat, "A priced participation's VAT"),
+    )
 
 
 def _apply_pool(requisition: JointRequisition, pool: arithmetic.Pool, now) -> None:
@@ -733,7 +750,8 @@ def _lock_for_decision(
         participation=current, approver=approver, round=current.approval_round
     ).exists():
         raise InvalidTransition("You have already decided on this share.")
-    limit = rules.approval_limit(approver, current.force)
+    # can_decide_share found the approver's finance membership, and it has a limit.
+    limit = present(rules.approval_limit(approver, current.force), "A finance approver's limit")
     return locked, participations, current, limit
 
 
@@ -970,6 +988,23 @@ def order_number(requisition: JointRequisition) -> str:
     return f"NC-{timezone.localdate().year}-{requisition.pk:06d}"
 
 
+def _order_line(order: Order, participation: Participation, unit_price: Decimal) -> OrderLine:
+    """A force's line on the order: its approved share at the pooled unit price."""
+    share, vat = _priced_share(participation)
+    return OrderLine(
+        order=order,
+        participation=participation,
+        force=participation.force,
+        quantity=participation.quantity,
+        unit_price=unit_price,
+        share=share,
+        vat=vat,
+        total=share + vat,
+        delivery_address=participation.delivery_address,
+        cost_centre=participation.cost_centre,
+    )
+
+
 @transaction.atomic
 def requisition_award(*, requisition: JointRequisition, user: User) -> Order:
     """The commercial lead awards a fully approved requisition: an order to the supplier
@@ -989,13 +1024,19 @@ def requisition_award(*, requisition: JointRequisition, user: User) -> Order:
         raise InvalidTransition(
             f"{locked.product.name} is no longer published: it cannot be awarded.", field="product"
         )
+    # Fixed when the requisition closed: an approved requisition always has them.
+    unit_price = present(locked.pooled_unit_price, "An approved requisition's unit price")
+    subtotal = present(locked.subtotal, "An approved requisition's subtotal")
+    vat = present(locked.vat, "An approved requisition's VAT")
+    total = present(locked.total, "An approved requisition's total")
     today = timezone.localdate()
     sign_off = selectors.threshold_in_force(ThresholdKind.SIGN_OFF, today)
-    needs_sign_off = selectors.reaches(sign_off, net=locked.subtotal, gross=locked.total)
+    needs_sign_off = selectors.reaches(sign_off, net=subtotal, gross=total)
     if needs_sign_off and locked.signed_off_at is None:
+        reached = present(sign_off, "The threshold reached")
         raise InvalidTransition(
-            f"The order total of {_gbp(locked.total)} reaches the procurement threshold of "
-            f"{_gbp(sign_off.amount)} in force today: a commercial lead must sign it off first."
+            f"The order total of {_gbp(total)} reaches the procurement threshold of "
+            f"{_gbp(reached.amount)} in force today: a commercial lead must sign it off first."
         )
     notifiable = selectors.threshold_in_force(ThresholdKind.NOTIFIABLE, today)
     order = Order(
@@ -1003,28 +1044,14 @@ def requisition_award(*, requisition: JointRequisition, user: User) -> Order:
         number=order_number(locked),
         supplier=locked.product.supplier,
         status=OrderStatus.PLACED,
-        unit_price=locked.pooled_unit_price,
-        subtotal=locked.subtotal,
-        vat=locked.vat,
-        total=locked.total,
-        notifiable=selectors.reaches(notifiable, net=locked.subtotal, gross=locked.total),
+        unit_price=unit_price,
+        subtotal=subtotal,
+        vat=vat,
+        total=total,
+        notifiable=selectors.reaches(notifiable, net=subtotal, gross=total),
     )
     order.save()
-    lines = OrderLine.objects.bulk_create(
-        OrderLine(
-            order=order,
-            participation=p,
-            force=p.force,
-            quantity=p.quantity,
-            unit_price=locked.pooled_unit_price,
-            share=p.share,
-            vat=p.vat,
-            total=p.share + p.vat,
-            delivery_address=p.delivery_address,
-            cost_centre=p.cost_centre,
-        )
-        for p in in_order
-    )
+    lines = OrderLine.objects.bulk_create(_order_line(order, p, unit_price) for p in in_order)
     transition(
         locked,
         RS.AWARDED,

@@ -24,6 +24,7 @@ from accounts.permissions import (
     memberships_of,
 )
 from catalogue.models import Conformance, ConformanceStatus, ProductStatus
+from core.invariants import present
 from procurement.models import OrderLine, OrderStatus
 from standards import rules
 from standards.models import (
@@ -171,8 +172,13 @@ class TallyView:
 
 
 def live_ballots(proposal: Proposal) -> list[rules.Ballot]:
+    # Votes are cast by forces, and a constraint gives every force a headcount.
     return [
-        rules.Ballot(force_id=force_id, choice=choice, headcount=headcount)
+        rules.Ballot(
+            force_id=force_id,
+            choice=choice,
+            headcount=present(headcount, "A voting force's officer headcount"),
+        )
         for force_id, choice, headcount in Vote.objects.filter(proposal=proposal)
         .order_by("force_id")
         .values_list("force_id", "choice", "force__officer_headcount")
@@ -248,6 +254,8 @@ def affected_versions(proposal: Proposal) -> QuerySet[StandardVersion]:
     elif proposal.action == ProposalAction.ABOLISH:
         statuses = [VersionStatus.ADOPTED, VersionStatus.SUPERSEDED]
     else:
+        return StandardVersion.objects.none()
+    if proposal.standard_id is None:  # a constraint forbids it once saved: nothing to touch
         return StandardVersion.objects.none()
     return (
         StandardVersion.objects.filter(standard_id=proposal.standard_id, status__in=statuses)

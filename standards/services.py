@@ -32,6 +32,7 @@ from accounts.permissions import (
 from catalogue import compliance
 from catalogue.models import Conformance, ConformanceStatus
 from core.errors import DomainError, InvalidTransition, NotPermitted
+from core.invariants import present
 from standards import rules, selectors
 from standards.models import (
     LIVE_STATUSES,
@@ -107,7 +108,7 @@ def _locked(proposal: Proposal) -> Proposal:
     return Proposal.objects.select_for_update().get(pk=proposal.pk)
 
 
-STATE_PHRASES = {
+STATE_PHRASES: dict[str, str] = {
     S.DRAFT: "is a draft",
     S.CONSULTATION: "is in consultation",
     S.VOTING: "is open for voting",
@@ -115,7 +116,7 @@ STATE_PHRASES = {
     S.REJECTED: "has been rejected",
     S.ENACTED: "has been enacted",
 }
-MOVE_PHRASES = {
+MOVE_PHRASES: dict[str, str] = {
     S.DRAFT: "go back to draft",
     S.CONSULTATION: "go to consultation",
     S.VOTING: "open for voting",
@@ -264,15 +265,21 @@ def _validated_content(
     proposed_domain: str = "",
 ) -> dict[str, Any]:
     """A proposal's content, normalised, or a DomainError listing every problem."""
-    content = {
+    title = (title or "").strip()
+    rationale = (rationale or "").strip()
+    text = (text or "").strip()
+    proposed_reference = (proposed_reference or "").strip().upper()
+    proposed_title = (proposed_title or "").strip()
+    proposed_domain = (proposed_domain or "").strip()
+    content: dict[str, Any] = {
         "action": action,
         "standard": standard,
-        "title": (title or "").strip(),
-        "rationale": (rationale or "").strip(),
-        "text": (text or "").strip(),
-        "proposed_reference": (proposed_reference or "").strip().upper(),
-        "proposed_title": (proposed_title or "").strip(),
-        "proposed_domain": (proposed_domain or "").strip(),
+        "title": title,
+        "rationale": rationale,
+        "text": text,
+        "proposed_reference": proposed_reference,
+        "proposed_title": proposed_title,
+        "proposed_domain": proposed_domain,
     }
     errors: dict[str, list[str]] = {}
     if action not in ProposalAction.values:
@@ -281,19 +288,19 @@ def _validated_content(
         _validate_target(
             action=action,
             standard=standard,
-            text=content["text"],
-            proposed_reference=content["proposed_reference"],
-            proposed_title=content["proposed_title"],
-            proposed_domain=content["proposed_domain"],
+            text=text,
+            proposed_reference=proposed_reference,
+            proposed_title=proposed_title,
+            proposed_domain=proposed_domain,
             errors=errors,
         )
-    if not content["title"]:
+    if not title:
         errors.setdefault("title", []).append("Enter a title for the proposal.")
-    elif len(content["title"]) > 200:
+    elif len(title) > 200:
         errors.setdefault("title", []).append("The title must be 200 characters or fewer.")
-    if not content["rationale"]:
+    if not rationale:
         errors.setdefault("rationale", []).append("Explain why the change is needed.")
-    if len(content["text"]) > MAX_TEXT or len(content["rationale"]) > MAX_TEXT:
+    if len(text) > MAX_TEXT or len(rationale) > MAX_TEXT:
         errors.setdefault("text", []).append(f"Keep texts under {MAX_TEXT:,} characters.")
     if errors:
         messages = [message for field_messages in errors.values() for message in field_messages]
@@ -397,10 +404,11 @@ def _check_still_possible(proposal: Proposal) -> None:
             status__in=LIVE_STATUSES,
         )
     else:
-        standard = Standard.objects.get(pk=proposal.standard_id)
+        standard_id = _standard_id(proposal)
+        standard = Standard.objects.get(pk=standard_id)
         if standard.is_abolished:
             raise InvalidTransition(f"{standard.reference} has been abolished.")
-        clash = Proposal.objects.filter(standard_id=proposal.standard_id, status__in=LIVE_STATUSES)
+        clash = Proposal.objects.filter(standard_id=standard_id, status__in=LIVE_STATUSES)
     other = clash.exclude(pk=proposal.pk).first()
     if other is not None:
         raise InvalidTransition(
@@ -498,13 +506,15 @@ def proposal_close(
     locked = _locked(proposal)
     _check_transition(locked, S.CARRIED)
     reason = (reason or "").strip()
-    early = locked.voting_closes_at is not None and now < locked.voting_closes_at
-    if early and not reason:
-        raise DomainError(
-            f"Voting is open until {_when(locked.voting_closes_at)}: give a reason for "
-            "closing it early.",
-            field="reason",
-        )
+    early = False
+    if locked.voting_closes_at is not None and now < locked.voting_closes_at:
+        early = True
+        if not reason:
+            raise DomainError(
+                f"Voting is open until {_when(locked.voting_closes_at)}: give a reason for "
+                "closing it early.",
+                field="reason",
+            )
     return _close(locked, actor=actor, now=now, early=early, reason=reason)
 
 
@@ -530,7 +540,11 @@ def proposals_close_due(*, now: datetime.datetime | None = None) -> list[int]:
 @transaction.atomic
 def _close_if_due(pk: int, *, now: datetime.datetime) -> bool:
     locked = Proposal.objects.select_for_update().filter(pk=pk).first()
-    if locked is None or locked.status != S.VOTING or locked.voting_closes_at > now:
+    if (
+        locked is None
+        or locked.status != S.VOTING
+        or present(locked.voting_closes_at, "An open vote's closing time") > now
+    ):
         return False  # closed by someone else while we waited for the lock
     _close(locked, actor=None, now=now, early=False, reason="")
     return True
@@ -539,7 +553,7 @@ def _close_if_due(pk: int, *, now: datetime.datetime) -> bool:
 def _close(
     locked: Proposal, *, actor: User | None, now: datetime.datetime, early: bool, reason: str
 ) -> Proposal:
-    rule = locked.decision_rule
+    rule = present(locked.decision_rule, "The decision rule recorded when voting opened")
     ballots = selectors.live_ballots(locked)
     tally = rules.decide(
         thresholds=selectors.thresholds_of(rule),
@@ -607,6 +621,7 @@ def proposal_enact(
 
 def _enact(locked: Proposal, *, actor: User | None, now: datetime.datetime) -> Proposal:
     _check_transition(locked, S.ENACTED)
+    version: StandardVersion | None  # an abolition adds none
     if locked.action == ProposalAction.ESTABLISH:
         standard, version, product_ids = _establish(locked, actor=actor, now=now)
     elif locked.action == ProposalAction.REVISE:
@@ -665,8 +680,13 @@ def _establish(
     return standard, version, []
 
 
+def _standard_id(proposal: Proposal) -> int:
+    """The standard a revision or abolition changes: a constraint says it names one."""
+    return present(proposal.standard_id, "A revision's or abolition's standard")
+
+
 def _locked_standard(proposal: Proposal, verb: str) -> tuple[Standard, list[StandardVersion]]:
-    standard = Standard.objects.select_for_update().get(pk=proposal.standard_id)
+    standard = Standard.objects.select_for_update().get(pk=_standard_id(proposal))
     if standard.is_abolished:
         raise InvalidTransition(
             f"{standard.reference} was abolished on "
