@@ -216,7 +216,7 @@ def main():
     # Tasks and e-mails are queued after commit, as a request would queue them.
     celery_app.conf.task_always_eager = False
     if not settings.REDIS_URL:
-        celery_app.conf.broker_url = "memory://"
+        celery_app.conf.broker_url = "memory://localhost/"
         celery_app.conf.result_backend = None
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

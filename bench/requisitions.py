@@ -191,7 +191,7 @@ def main():
     # E-mail tasks are queued (after commit) on an in-memory broker, as a request would
     # queue them on Redis; a worker, not the close, builds and sends them.
     celery_app.conf.task_always_eager = False
-    celery_app.conf.broker_url = "memory://"
+    celery_app.conf.broker_url = "memory://localhost/"
     celery_app.conf.result_backend = None
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
