@@ -3,6 +3,7 @@
 import os
 
 from celery import Celery
+from celery.signals import beat_init, worker_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -19,6 +20,14 @@ app.conf.beat_schedule = {
     # Conformance to superseded versions lapses when the transition period ends.
     "standards-lapse-conformance": {"task": "standards.lapse_conformance", "schedule": 60.0},
 }
+
+
+@worker_init.connect
+@beat_init.connect
+def _require_secret_key(**kwargs) -> None:
+    from config.env import require_secret_key
+
+    require_secret_key()
 
 
 @app.task(name="network_code.ping")

@@ -47,3 +47,15 @@ def env_list(name: str, default: str = "") -> list[str]:
     """A comma-separated list, blanks dropped."""
     raw = os.environ.get(name, default)
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def require_secret_key() -> None:
+    """Stop a web or worker process at start when SECRET_KEY is missing."""
+    from django.conf import settings
+
+    try:
+        key = settings.SECRET_KEY
+    except ImproperlyConfigured:
+        key = ""
+    if not key:
+        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")

@@ -56,11 +56,33 @@ def test_env_int_and_decimal(monkeypatch):
         env.env_int("N", 0)
 
 
-def test_secret_key_is_required_when_debug_is_off():
-    result = run_python("import django; django.setup()")
+def test_the_web_process_will_not_start_without_a_secret_key_when_debug_is_off():
+    result = run_python("import config.wsgi")
 
     assert result.returncode != 0
-    assert "SECRET_KEY must be set" in result.stderr
+    assert "SECRET_KEY must be set when DEBUG is off" in result.stderr
+
+
+def test_offline_commands_run_without_a_secret_key():
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "manage.py", "makemigrations", "--check", "--dry-run"],
+        cwd=PROJECT_DIR,
+        env={k: v for k, v in os.environ.items() if k not in UNSAFE_FOR_SUBPROCESS},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "No changes detected" in result.stdout
+
+
+def test_workers_and_beat_will_not_start_without_a_secret_key(settings):
+    from config.celery import _require_secret_key
+
+    settings.SECRET_KEY = ""
+    with pytest.raises(ImproperlyConfigured, match="SECRET_KEY must be set"):
+        _require_secret_key()
 
 
 def test_without_redis_tasks_run_in_process_and_with_it_on_redis():
