@@ -8,6 +8,7 @@ only becomes visible when the row that points at it is committed as done, so a w
 mid-render leaves nothing visible, and the redelivered task renders again.
 """
 
+from collections import defaultdict
 from decimal import Decimal
 
 from django.core.files.base import ContentFile
@@ -21,6 +22,7 @@ from accounts.models import Organisation, OrganisationKind, User
 from catalogue.models import ConformanceStatus
 from core.errors import InvalidTransition, NotPermitted
 from procurement.models import (
+    Approval,
     ApprovalDecision,
     Document,
     DocumentKind,
@@ -81,12 +83,23 @@ def order_snapshot(order: Order) -> dict:
     revision = requisition.product_revision
     ict_company = Organisation.objects.filter(kind=OrganisationKind.ICT_COMPANY).first()
     lines = list(order.lines.select_related("force", "participation").order_by("force__name"))
+    # Every line's approvals in one query; only those of the share's current round count.
+    by_participation: dict[int, list[Approval]] = defaultdict(list)
+    for approval in (
+        Approval.objects.filter(
+            participation__in=[line.participation_id for line in lines],
+            decision=ApprovalDecision.APPROVE,
+        )
+        .select_related("approver")
+        .order_by("created_at", "pk")
+    ):
+        by_participation[approval.participation_id].append(approval)
     approvals = []
     for line in lines:
         participation = line.participation
-        for approval in participation.approvals.filter(
-            decision=ApprovalDecision.APPROVE, round=participation.approval_round
-        ).select_related("approver"):
+        for approval in by_participation[participation.pk]:
+            if approval.round != participation.approval_round:
+                continue
             approvals.append(
                 {
                     "force": line.force.name,

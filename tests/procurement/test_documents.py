@@ -263,3 +263,17 @@ def test_regenerating_makes_a_new_version_and_keeps_the_old_one(
     assert (new.version, new.status) == (2, DocumentStatus.DONE)
     assert contract.status == DocumentStatus.DONE and contract.file.name != new.file.name
     assert default_storage.exists(contract.file.name)
+
+
+def test_the_order_snapshot_takes_the_same_queries_for_2_or_44_forces(
+    django_assert_max_num_queries,
+):
+    small, large = awarded_order(forces=2), awarded_order(forces=44)
+    with django_assert_max_num_queries(20) as counted:
+        documents.order_snapshot(small)
+
+    with django_assert_max_num_queries(len(counted.captured_queries)):
+        snapshot = documents.order_snapshot(large)
+
+    assert len(snapshot["lines"]) == 44
+    assert len(snapshot["approvals"]) == 44
