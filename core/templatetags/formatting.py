@@ -25,7 +25,7 @@ def gbp(value) -> str:
 
 @register.filter
 def when(value, with_time: bool = True) -> str:
-    """26 November 2026, 14:05 (UK time) from a datetime, date or ISO string."""
+    """26 November 2026 at 14:05 (UK time) from a datetime, date or ISO string."""
     if value in (None, ""):
         return ""
     if isinstance(value, str):
@@ -35,7 +35,7 @@ def when(value, with_time: bool = True) -> str:
     if isinstance(value, datetime):
         value = timezone.localtime(value) if timezone.is_aware(value) else value
         if with_time:
-            return f"{value.day} {value:%B %Y}, {value:%H:%M}"
+            return f"{value.day} {value:%B %Y} at {value:%H:%M}"
         return f"{value.day} {value:%B %Y}"
     if isinstance(value, date):
         return f"{value.day} {value:%B %Y}"

@@ -1,10 +1,9 @@
 """Small presentation helpers for the network code's pages."""
 
 from django import template
-from django.utils import timezone
 from django.utils.html import format_html
 
-from core.templatetags.formatting import day
+from core.templatetags.formatting import day, when
 
 register = template.Library()
 
@@ -56,16 +55,8 @@ def conformance_tag(conformance):
     )
 
 
-@register.filter
-def moment(value):
-    """``3 December 2026 at 17:00`` in UK time."""
-    if not value:
-        return ""
-    local = timezone.localtime(value)
-    return f"{local.day} {local:%B %Y} at {local:%H:%M}"
-
-
 register.filter("day", day)
+register.filter("moment", when)
 
 
 @register.filter
