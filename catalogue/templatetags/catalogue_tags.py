@@ -1,13 +1,12 @@
 """Template helpers for the catalogue's pages: money and status tags."""
 
-from decimal import Decimal
-
 from django import template
 
 from catalogue.models import ConformanceStatus, ProductStatus, RevisionStatus
-from core.money import format_gbp
+from core.templatetags.formatting import gbp
 
 register = template.Library()
+register.filter("gbp", gbp)
 
 PRODUCT_TAG_COLOURS = {
     ProductStatus.DRAFT: "govuk-tag--grey",
@@ -29,14 +28,6 @@ CONFORMANCE_TAG_COLOURS = {
     ConformanceStatus.REJECTED: "govuk-tag--red",
     ConformanceStatus.LAPSED: "govuk-tag--orange",
 }
-
-
-@register.filter
-def gbp(amount) -> str:
-    """£1,234.56"""
-    if amount in (None, ""):
-        return ""
-    return format_gbp(Decimal(str(amount)))
 
 
 @register.filter
