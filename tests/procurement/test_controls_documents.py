@@ -54,7 +54,9 @@ def with_private_details(order: Order) -> dict[int, list[str]]:
             Role.FINANCE, line.force, full_name=f"Approverina Private{i:02d}", approval_limit=limit
         )
         comment = f"Budget line {i:02d} confirmed by the chief constable"
-        OrderLine.objects.filter(pk=line.pk).update(delivery_address=address, cost_centre=cost_centre)
+        OrderLine.objects.filter(pk=line.pk).update(
+            delivery_address=address, cost_centre=cost_centre
+        )
         Participation.objects.filter(pk=line.participation_id).update(
             delivery_address=address, cost_centre=cost_centre
         )
