@@ -16,10 +16,18 @@ from pypdf import PdfReader
 
 from accounts.models import Role
 from core.money import format_gbp
-from procurement import documents
-from procurement.models import Approval, DocumentKind, Order, OrderLine, Participation
-from tests.factories import member
+from procurement import documents, services
+from procurement.models import (
+    Approval,
+    DocumentKind,
+    OcdsRelease,
+    Order,
+    OrderLine,
+    Participation,
+)
+from tests.factories import compliant_product, member
 from tests.procurement.awarded import awarded_order
+from tests.procurement.conftest import join, start
 
 pytestmark = pytest.mark.django_db
 
@@ -154,3 +162,87 @@ def test_a_force_cannot_download_or_preview_another_forces_purchase_order(api, c
     assert client.get(f"/requisitions/documents/{other.pk}/preview/").status_code == 404
     listed = api.get("/api/v1/documents/", {"order": order.pk}).json()["results"]
     assert {d["id"] for d in listed} == {contract.pk, own.pk}
+
+
+def test_identical_lines_carry_identical_vat_from_close_to_the_documents_and_ocds(
+    api,
+    client,
+    supplier,
+    force,
+    other_force,
+    buyer,
+    other_buyer,
+    finance,
+    other_finance,
+    commercial_lead,
+    django_capture_on_commit_callbacks,
+):
+    """Issue 9, finding 15: identical lines got GBP 7.84 and GBP 7.83 with no stated method.
+
+    VAT per force line to the penny, the order's VAT their sum; the API, the pages, the
+    purchase orders, the contract and OCDS all show the figures priced at close. (39.22 a
+    line: VAT on the subtotal, 15.69, used to be shared 7.85 + 7.84.)"""
+    product = compliant_product(supplier=supplier, breaks=[(1, "39.22")])
+    requisition = start(buyer, force, product, quantity=1)
+    join(requisition, other_buyer, other_force, quantity=1)
+    services.requisition_close(requisition=requisition, user=buyer)
+    for approver in (finance, other_finance):
+        share = Participation.objects.get(
+            joint_requisition=requisition, force__memberships__user=approver
+        )
+        services.participation_approve(participation=share, approver=approver)
+    requisition.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=True):
+        order = services.requisition_award(requisition=requisition, user=commercial_lead)
+
+    line_vat, order_vat, order_total = Decimal("7.84"), Decimal("15.68"), Decimal("94.12")
+    requisition.refresh_from_db()
+    order.refresh_from_db()
+    assert [p.vat for p in requisition.participations.all()] == [line_vat, line_vat]
+    assert (requisition.vat, requisition.total) == (order_vat, order_total)
+    assert [line.vat for line in order.lines.all()] == [line_vat, line_vat]
+    assert (order.vat, order.total) == (order_vat, order_total)
+    assert sum(line.total for line in order.lines.all()) == order.total
+
+    detail = api.as_user(commercial_lead).get(f"/api/v1/joint-requisitions/{requisition.pk}/")
+    body = detail.json()
+    assert [Decimal(p["vat"]) for p in body["participations"]] == [line_vat, line_vat]
+    assert (Decimal(body["vat"]), Decimal(body["total"])) == (order_vat, order_total)
+
+    client.force_login(commercial_lead)
+    page = client.get(f"/requisitions/{requisition.pk}/").content.decode()
+    assert format_gbp(order_vat) in page and format_gbp(order_total) in page
+    order_page = client.get(f"/requisitions/orders/{order.pk}/").content.decode()
+    assert order_page.count(format_gbp(line_vat)) == 2
+
+    contract = order.documents.get(kind=DocumentKind.CONTRACT)
+    text = pdf_text(contract)
+    assert text.count(f"1 £39.22 {format_gbp(line_vat)} £47.06") == 2
+    assert f"2 £78.44 {format_gbp(order_vat)} {format_gbp(order_total)}" in text
+    assert "rounded to the penny (half up)" in text
+    for purchase_order in order.documents.filter(kind=DocumentKind.PURCHASE_ORDER):
+        assert f"£39.22 {format_gbp(line_vat)} £47.06" in pdf_text(purchase_order)
+
+    releases = OcdsRelease.objects.filter(
+        joint_requisition=requisition, tag__in=["award", "contract"]
+    )
+    amounts = set()
+    for release in releases:
+        amounts |= set(_amounts(release.data))
+    rows = {order.subtotal, order.vat, order.total, order.unit_price, product.list_price}
+    rows |= {value for line in order.lines.all() for value in (line.share, line.vat, line.total)}
+    assert amounts and amounts <= {float(value) for value in rows if value is not None}
+    assert float(order_total) in amounts
+
+
+def _amounts(data):
+    """Every OCDS ``amount`` in a release, wherever it sits."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if key == "amount" and isinstance(value, int | float):
+                yield float(value)
+            else:
+                yield from _amounts(value)
+    elif isinstance(data, list):
+        for item in data:
+            yield from _amounts(item)
