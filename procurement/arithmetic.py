@@ -3,6 +3,12 @@
 Pure functions over price breaks and quantities, so that the page, the API, the close
 and the property tests all use the same figures. Which break applies is asked of
 ``catalogue.pricing`` (the one price-break function); nothing here decides a price.
+
+VAT, one stated method: each force's line carries VAT on its own net share, rounded to the
+penny half up (``core.money.vat_on``); the order's VAT is the sum of its lines' VAT and its
+total the sum of its lines' totals. So identical lines always carry identical VAT, and every
+figure shown anywhere (pages, API, purchase orders, contract, OCDS) is read from the rows
+priced here, never computed again.
 """
 
 from collections.abc import Hashable, Iterable, Sequence
@@ -10,7 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from catalogue.pricing import BreakLike, break_for, next_break_after, sorted_breaks
-from core.money import ZERO, allocate, to_pence, vat_on
+from core.money import ZERO, to_pence, vat_on
 
 # A DecimalField(max_digits=14, decimal_places=2) holds up to this.
 LARGEST_AMOUNT = Decimal("999999999999.99")
@@ -64,8 +70,8 @@ def pool(
 ) -> Pool:
     """Total quantity -> price break -> pooled unit price; each share = quantity x price.
 
-    VAT is charged on the subtotal and allocated across the shares in proportion to them,
-    so that the forces' VAT adds up exactly to the order's VAT.
+    VAT is charged on each share to the penny (half up) and the order's VAT is their sum,
+    so identical shares carry identical VAT and the forces add up exactly to the order.
     """
     if not quantities:
         raise ValueError("A pool needs at least one quantity.")
@@ -73,11 +79,11 @@ def pool(
     price_break = break_for(breaks, total_quantity)
     unit_price = price_break.unit_price
     nets = [to_pence(unit_price * quantity) for _, quantity in quantities]
+    vats = [vat_on(net, vat_rate) for net in nets]
     subtotal = sum(nets, ZERO)
-    vat = vat_on(subtotal, vat_rate)
+    vat = sum(vats, ZERO)
     if subtotal + vat > LARGEST_AMOUNT:
         raise AmountTooLarge("The order total is too large: check the quantities.")
-    vats = allocate(vat, nets)
     shares = [
         Share(key=key, quantity=quantity, net=net, vat=share_vat)
         for (key, quantity), net, share_vat in zip(quantities, nets, vats, strict=True)

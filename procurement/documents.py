@@ -44,6 +44,10 @@ TITLES: dict[str, str] = {
 }
 
 
+# The key of each force's own details in ``order_snapshot``: never in the contract.
+PRIVATE = "private_by_force"
+
+
 def _money(value: Decimal | None) -> str | None:
     return None if value is None else str(value)
 
@@ -77,7 +81,13 @@ def document_number(order: Order, kind: str, force: Organisation | None) -> str:
 
 
 def order_snapshot(order: Order) -> dict:
-    """Everything the order's documents say, as plain JSON (Decimals as strings)."""
+    """Everything the order's documents say, as plain JSON (Decimals as strings).
+
+    What every party may know (forces, quantities, unit price, shares, totals) is kept apart
+    from each force's own details (delivery address, cost centre, approvers), which are
+    under ``PRIVATE``, keyed by force id: ``document_snapshot`` gives the contract none of
+    them and each purchase order only its own force's.
+    """
     requisition = order.joint_requisition
     product = requisition.product
     revision = requisition.product_revision
@@ -94,21 +104,25 @@ def order_snapshot(order: Order) -> dict:
         .order_by("created_at", "pk")
     ):
         by_participation[approval.participation_id].append(approval)
-    approvals = []
-    for line in lines:
-        participation = line.participation
-        for approval in by_participation[participation.pk]:
-            if approval.round != participation.approval_round:
-                continue
-            approvals.append(
+    private = {
+        line.force_id: {
+            "delivery_address": line.delivery_address,
+            "cost_centre": line.cost_centre,
+            "approvals": [
                 {
-                    "force": line.force.name,
                     "approver": _person(approval.approver),
                     "decision": approval.get_decision_display(),
                     "amount": _money(approval.amount),
+                    "approver_limit": _money(approval.approver_limit),
+                    "comment": approval.comment,
                     "at": _when(approval.created_at),
                 }
-            )
+                for approval in by_participation[line.participation_id]
+                if approval.round == line.participation.approval_round
+            ],
+        }
+        for line in lines
+    }
     standards = [
         {
             "reference": c.standard_version.standard.reference,
@@ -154,20 +168,19 @@ def order_snapshot(order: Order) -> dict:
             "revision": revision.number if revision else None,
         },
         "standards": standards,
+        # Public: what the contract's schedule lists for every force.
         "lines": [
             {
                 "force": line.force.name,
                 "force_id": line.force_id,
                 "quantity": line.quantity,
-                "delivery_address": line.delivery_address,
-                "cost_centre": line.cost_centre,
                 "share": _money(line.share),
                 "vat": _money(line.vat),
                 "total": _money(line.total),
             }
             for line in lines
         ],
-        "approvals": approvals,
+        PRIVATE: private,
         "sign_off": (
             {"by": _person(requisition.signed_off_by), "at": _when(requisition.signed_off_at)}
             if requisition.signed_off_at
@@ -177,9 +190,19 @@ def order_snapshot(order: Order) -> dict:
     }
 
 
-def document_snapshot(order_data: dict, *, kind: str, number: str, version: int, force=None):
+def document_snapshot(
+    order_data: dict,
+    *,
+    kind: str,
+    number: str,
+    version: int,
+    force: Organisation | None = None,
+) -> dict:
+    """What one document says: the contract only what every party may know; a purchase
+    order, in addition, its own force's delivery address, cost centre and approvers."""
+    public = {key: value for key, value in order_data.items() if key != PRIVATE}
     snapshot = {
-        **order_data,
+        **public,
         "kind": kind,
         "title": TITLES[kind],
         "number": number,
@@ -187,11 +210,18 @@ def document_snapshot(order_data: dict, *, kind: str, number: str, version: int,
         "issued_at": timezone.now().isoformat(),
     }
     if kind == DocumentKind.PURCHASE_ORDER:
-        line = next(line for line in order_data["lines"] if line["force_id"] == force.pk)
+        if force is None:
+            raise ValueError("A purchase order is for one force: name it.")
+        own = order_data[PRIVATE][force.pk]
+        line = {
+            **next(line for line in order_data["lines"] if line["force_id"] == force.pk),
+            "delivery_address": own["delivery_address"],
+            "cost_centre": own["cost_centre"],
+        }
         snapshot["line"] = line
         snapshot["lines"] = [line]
         snapshot["lines_count"] = len(order_data["lines"])
-        snapshot["approvals"] = [a for a in order_data["approvals"] if a["force"] == force.name]
+        snapshot["approvals"] = own["approvals"]
         snapshot["contract_number"] = contract_number(order_data["order"]["number"])
     return snapshot
 

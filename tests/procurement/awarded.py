@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from accounts.demo import FORCES
 from accounts.models import Organisation, OrganisationKind, Role
-from core.money import allocate, vat_on
+from core.money import vat_on
 from procurement.models import (
     Approval,
     ApprovalDecision,
@@ -57,7 +57,10 @@ def awarded_order(forces: int = 3, *, name_prefix: str = "") -> Order:
         else (Decimal("1100.00") if total_quantity >= 50 else Decimal("1250.00"))
     )
     subtotal = unit_price * total_quantity
-    vat = vat_on(subtotal, Decimal("0.20"))
+    shares = [unit_price * q for q in quantities]
+    # VAT per force line to the penny; the order's VAT is their sum (procurement.arithmetic).
+    vats = [vat_on(share, Decimal("0.20")) for share in shares]
+    vat = sum(vats, Decimal("0.00"))
     requisition = JointRequisition.objects.create(
         ocid=f"ocds-nc0001-test-{JointRequisition.objects.count() + 1}",
         product=product,
@@ -97,8 +100,6 @@ def awarded_order(forces: int = 3, *, name_prefix: str = "") -> Order:
         total=subtotal + vat,
         notifiable=True,
     )
-    shares = [unit_price * q for q in quantities]
-    vats = allocate(vat, shares)
     for organisation, quantity, share, line_vat in zip(
         organisations, quantities, shares, vats, strict=True
     ):

@@ -5,7 +5,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from catalogue.pricing import Tier, unit_price_for
-from core.money import vat_on
+from core.money import to_pence, vat_on
 from procurement import arithmetic
 
 BREAKS = [Tier(1, Decimal("100.00")), Tier(10, Decimal("90.00")), Tier(100, Decimal("80.00"))]
@@ -36,9 +36,37 @@ def test_shares_and_vat_always_sum_exactly_to_the_order(breaks, amounts, rate):
     assert sum(s.net for s in pool.shares) == pool.subtotal
     assert sum(s.vat for s in pool.shares) == pool.vat
     assert sum(s.total for s in pool.shares) == pool.total == pool.subtotal + pool.vat
-    assert pool.vat == vat_on(pool.subtotal, rate)
     assert all(s.net == s.net.quantize(Decimal("0.01")) for s in pool.shares)
     assert all(s.vat >= 0 for s in pool.shares)
+
+
+@settings(max_examples=300, deadline=None)
+@given(breaks=price_breaks(), amounts=quantities, rate=vat_rates)
+def test_each_lines_vat_is_its_own_net_times_the_rate_to_the_penny(breaks, amounts, rate):
+    """Issue 9, finding 15: one stated method, VAT per force line rounded half up."""
+    pool = arithmetic.pool(breaks, list(enumerate(amounts)), rate)
+
+    for share in pool.shares:
+        assert share.vat == vat_on(share.net, rate) == to_pence(share.net * rate)
+    # The order's VAT is the sum of its lines, within half a penny a line of the VAT
+    # on the subtotal.
+    assert abs(pool.vat - pool.subtotal * rate) <= Decimal("0.005") * len(pool.shares)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    breaks=price_breaks(),
+    amounts=quantities,
+    rate=vat_rates,
+    repeated=st.integers(min_value=1, max_value=100_000),
+    copies=st.integers(min_value=2, max_value=5),
+)
+def test_identical_lines_always_get_identical_vat(breaks, amounts, rate, repeated, copies):
+    """Issue 9, finding 15: two forces buying the same quantity pay the same VAT."""
+    pool = arithmetic.pool(breaks, list(enumerate([*amounts, *[repeated] * copies])), rate)
+
+    same = [s for s in pool.shares if s.quantity == repeated]
+    assert len({(s.net, s.vat) for s in same}) == 1
 
 
 @settings(max_examples=300, deadline=None)
@@ -80,13 +108,26 @@ def test_the_pooled_quantity_reaches_a_break_no_force_reaches_alone():
     assert [s.vat for s in pool.shares] == [Decimal("90.00"), Decimal("108.00")]
 
 
-def test_vat_pennies_are_allocated_so_the_forces_add_up_to_the_order():
+def test_vat_is_rounded_per_line_and_the_order_vat_is_their_sum():
     breaks = [Tier(1, Decimal("0.03"))]
     pool = arithmetic.pool(breaks, [("a", 1), ("b", 1), ("c", 1)], Decimal("0.20"))
 
-    # 0.09 net -> 0.018 VAT -> 0.02 on the order, shared 0.01 + 0.01 + 0.00
-    assert pool.vat == Decimal("0.02")
-    assert sorted(s.vat for s in pool.shares) == [Decimal("0.00"), Decimal("0.01"), Decimal("0.01")]
+    # 0.03 net -> 0.006 VAT -> 0.01 on each line; the order's VAT is 0.03, not 0.02.
+    assert [s.vat for s in pool.shares] == [Decimal("0.01")] * 3
+    assert pool.vat == Decimal("0.03")
+    assert pool.total == Decimal("0.12")
+
+
+def test_two_identical_lines_get_identical_vat():
+    """Issue 9, finding 15: identical lines got GBP 7.84 and GBP 7.83 with no stated method."""
+    breaks = [Tier(1, Decimal("39.18"))]
+
+    pool = arithmetic.pool(breaks, [("surrey", 1), ("sussex", 1)], Decimal("0.20"))
+
+    # 39.18 x 20% = 7.836 -> 7.84 on each line; the order's VAT is the sum, 15.68.
+    assert [s.vat for s in pool.shares] == [Decimal("7.84"), Decimal("7.84")]
+    assert pool.vat == Decimal("15.68")
+    assert pool.total == Decimal("94.04")
 
 
 def test_aggregation_reports_the_next_break_and_units_to_reach_it():
