@@ -224,11 +224,11 @@ def _tender(
     requisition: JointRequisition,
     status: str,
     participations: list[Participation],
+    ict_company: Organisation | None,
     documents: list[dict] | None = None,
 ) -> dict:
     quantity = sum(p.quantity for p in participations)
     unit_price, vat_rate = _price_now(requisition, quantity)
-    ict_company = _ict_company()
     tender: dict[str, Any] = {
         "id": f"{requisition.ocid}-tender",
         "title": str(requisition),
@@ -259,9 +259,10 @@ def _tender(
     return tender
 
 
-def _parties(requisition: JointRequisition, forces, with_supplier: bool) -> list[dict]:
+def _parties(
+    requisition: JointRequisition, forces, ict_company: Organisation | None, with_supplier: bool
+) -> list[dict]:
     parties = []
-    ict_company = _ict_company()
     if ict_company:
         parties.append(_party(ict_company, ["procuringEntity"]))
     parties += [_party(force, ["buyer"]) for force in forces]
@@ -276,10 +277,12 @@ def tender_release(
     tag: str = OPENED,
     release_id: str | None = None,
     date: datetime.datetime | None = None,
-    leaving: Participation | None = None,
+    participations: list[Participation] | None = None,
 ) -> dict:
     """The tender as the pool now stands: every participating force a buyer."""
-    participations = _participations(requisition, PARTICIPATING, leaving)
+    if participations is None:
+        participations = _participations(requisition, PARTICIPATING)
+    ict_company = _ict_company()
     status = (
         "active"
         if requisition.status
@@ -293,9 +296,11 @@ def tender_release(
             tag,
             date or requisition.created_at,
         ),
-        "parties": _parties(requisition, [p.force for p in participations], with_supplier=False),
+        "parties": _parties(
+            requisition, [p.force for p in participations], ict_company, with_supplier=False
+        ),
         "buyer": _reference(requisition.lead_force),
-        "tender": _tender(requisition, status, participations),
+        "tender": _tender(requisition, status, participations, ict_company),
     }
 
 
@@ -303,6 +308,7 @@ def cancellation_release(requisition: JointRequisition) -> dict:
     """Names every force that took part when it was cancelled (or whose share was rejected)."""
     date = requisition.cancelled_at or timezone.now()
     named = _participations(requisition, [*PARTICIPATING, ParticipationStatus.REJECTED])
+    ict_company = _ict_company()
     documents = []
     if requisition.cancellation_reason:
         documents.append(
@@ -317,12 +323,13 @@ def cancellation_release(requisition: JointRequisition) -> dict:
         )
     return {
         **_base(requisition, f"{requisition.ocid}-tenderCancellation", "tenderCancellation", date),
-        "parties": _parties(requisition, [p.force for p in named], with_supplier=False),
+        "parties": _parties(requisition, [p.force for p in named], ict_company, False),
         "buyer": _reference(requisition.lead_force),
         "tender": _tender(
             requisition,
             "cancelled",
             [p for p in named if p.status in PARTICIPATING],
+            ict_company,
             documents,
         ),
     }
@@ -356,6 +363,7 @@ def _award(order: Order, lines: list) -> dict:
 def award_release(order: Order) -> dict:
     requisition = order.joint_requisition
     lines = _order_lines(order)
+    ict_company = _ict_company()
     return {
         **_base(
             requisition,
@@ -363,9 +371,11 @@ def award_release(order: Order) -> dict:
             "award",
             requisition.awarded_at or order.created_at,
         ),
-        "parties": _parties(requisition, [line.force for line in lines], with_supplier=True),
+        "parties": _parties(requisition, [line.force for line in lines], ict_company, True),
         "buyer": _reference(requisition.lead_force),
-        "tender": _tender(requisition, "complete", [line.participation for line in lines]),
+        "tender": _tender(
+            requisition, "complete", [line.participation for line in lines], ict_company
+        ),
         "awards": [_award(order, lines)],
     }
 
@@ -416,7 +426,7 @@ def contract_release(order: Order) -> dict:
             "contract",
             order.contracted_at or timezone.now(),
         ),
-        "parties": _parties(requisition, [line.force for line in lines], with_supplier=True),
+        "parties": _parties(requisition, [line.force for line in lines], _ict_company(), True),
         "buyer": _reference(requisition.lead_force),
         "awards": [_award(order, lines)],
         "contracts": [contract],
@@ -490,18 +500,18 @@ def _publish_update(
 ) -> OcdsRelease | None:
     """A tender update with the pool as it is now; None when the pool is as last published."""
     OcdsPendingUpdate.objects.filter(joint_requisition=requisition).delete()
-    pool = pool_of(requisition, leaving)
-    last = _last_tender_release(requisition)
-    if last is not None and last.pool == pool and not even_if_unchanged:
-        return None
-    updates = OcdsRelease.objects.filter(joint_requisition=requisition, tag=UPDATED)
-    number = (updates.count() or 0) + 1
+    participations = _participations(requisition, PARTICIPATING, leaving)
+    pool = {p.force.slug: p.quantity for p in participations}
+    if not even_if_unchanged:
+        last = _last_tender_release(requisition)
+        if last is not None and last.pool == pool:
+            return None
     data = tender_release(
         requisition,
         tag=UPDATED,
-        release_id=f"{requisition.ocid}-{UPDATED}-{number}",
+        release_id=f"{requisition.ocid}-{UPDATED}-{now.astimezone(UTC):%Y%m%dT%H%M%S%fZ}",
         date=now,
-        leaving=leaving,
+        participations=participations,
     )
     return _store(requisition, UPDATED, data, now, pool)
 

@@ -300,3 +300,49 @@ def test_the_opening_quantity_change_in_the_same_minute_is_not_lost(
 
     assert ocds.publish_due_tender_updates(now=timezone.now()) == 1
     assert latest(requisition)["tender"]["items"][0]["quantity"] == 51
+
+
+def test_a_burst_schedules_one_delayed_publication_that_publishes_the_last_pool(
+    buyer,
+    force,
+    product,
+    other_buyer,
+    other_force,
+    third_buyer,
+    third_force,
+    django_capture_on_commit_callbacks,
+):
+    """Issue 9, finding 15: the first change inside the minute schedules one publication for
+    when the minute is up; later changes in the burst ride on it; it publishes the last pool."""
+    from procurement.tasks import publish_tender_update
+
+    requisition = start(buyer, force, product, quantity=37)
+    with django_capture_on_commit_callbacks() as callbacks:
+        join(requisition, other_buyer, other_force, quantity=114)
+        join(requisition, third_buyer, third_force, quantity=100)
+
+    scheduled = [
+        c for c in callbacks if getattr(c, "func", None) == publish_tender_update.apply_async
+    ]
+    assert len(scheduled) == 1
+    due = OcdsPendingUpdate.objects.get(joint_requisition=requisition).due_at
+    assert scheduled[0].keywords["eta"] == due
+    assert publish_tender_update.apply(args=(requisition.pk,)).get() is False  # too early
+    pass_the_minute(requisition)
+    assert publish_tender_update.apply(args=(requisition.pk,)).get() is True
+    assert latest(requisition)["tender"]["items"][0]["quantity"] == 251
+    assert not OcdsPendingUpdate.objects.filter(joint_requisition=requisition).exists()
+
+
+def test_a_change_of_details_only_publishes_nothing(pooled, other_buyer):
+    """Issue 9, finding 15: only a change of the pool is a tender update."""
+    pass_the_minute(pooled)
+    before = pooled.ocds_releases.count()
+
+    services.participation_change(
+        participation=pooled.participations.get(force__slug="otherton"),
+        user=other_buyer,
+        delivery_address="New stores",
+    )
+
+    assert pooled.ocds_releases.count() == before
