@@ -188,7 +188,7 @@ class OcdsReleaseList(GenericAPIView):
     )
     def get(self, request):
         queryset = self.filter_queryset(self.get_queryset())
-        paginator = self.paginator
+        paginator = OcdsPagination()
         page = paginator.paginate_queryset(queryset, request, view=self)
         if not page:
             raise Http404("No release matches: a release package holds at least one.")
