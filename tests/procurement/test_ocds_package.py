@@ -317,7 +317,7 @@ def test_a_burst_schedules_one_delayed_publication_that_publishes_the_last_pool(
     from procurement.tasks import publish_tender_update
 
     requisition = start(buyer, force, product, quantity=37)
-    with django_capture_on_commit_callbacks() as callbacks:
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:  # eagerly: too early
         join(requisition, other_buyer, other_force, quantity=114)
         join(requisition, third_buyer, third_force, quantity=100)
 
@@ -346,3 +346,38 @@ def test_a_change_of_details_only_publishes_nothing(pooled, other_buyer):
     )
 
     assert pooled.ocds_releases.count() == before
+
+
+def test_beat_publishes_due_tender_updates_every_minute():
+    from config.celery import app
+    from procurement import tasks  # noqa: F401 (registers the tasks)
+
+    entry = app.conf.beat_schedule["publish-due-ocds-updates"]
+
+    assert entry["task"] == "procurement.publish_due_ocds_updates"
+    assert entry["schedule"] == 60.0
+    assert entry["task"] in app.tasks
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_publishes_the_coalesced_update_when_the_minute_is_up(
+    celery_worker_process, ict_company, buyer, force, product, other_buyer, other_force
+):
+    """Issue 9, finding 15: the delayed publication goes through the broker and a worker."""
+    import time
+
+    requisition = start(buyer, force, product, quantity=37)
+    # The opening release went out 57 seconds ago: the minute is up in 3 seconds.
+    OcdsRelease.objects.filter(joint_requisition=requisition).update(
+        date=F("date") - datetime.timedelta(seconds=57)
+    )
+    join(requisition, other_buyer, other_force, quantity=14)
+    assert requisition.ocds_releases.count() == 1
+
+    deadline = time.monotonic() + 60
+    while requisition.ocds_releases.count() < 2 and time.monotonic() < deadline:
+        time.sleep(0.5)
+
+    assert latest(requisition)["tender"]["items"][0]["quantity"] == 51
+    assert not OcdsPendingUpdate.objects.filter(joint_requisition=requisition).exists()
