@@ -178,11 +178,22 @@ class OcdsReleaseList(GenericAPIView):
     @extend_schema(
         summary="OCDS releases as a release package (one page)",
         parameters=[
-            OpenApiParameter("date_from", OpenApiTypes.DATETIME),
-            OpenApiParameter("date_to", OpenApiTypes.DATETIME),
-            OpenApiParameter("tag", OpenApiTypes.STR, enum=sorted(codelist("releaseTag.csv"))),
-            OpenApiParameter("page", OpenApiTypes.INT),
-            OpenApiParameter("page_size", OpenApiTypes.INT),
+            OpenApiParameter(
+                "date_from", OpenApiTypes.DATETIME, description="Releases dated at or after."
+            ),
+            OpenApiParameter(
+                "date_to", OpenApiTypes.DATETIME, description="Releases dated at or before."
+            ),
+            OpenApiParameter(
+                "tag",
+                OpenApiTypes.STR,
+                enum=sorted(codelist("releaseTag.csv")),
+                description="Releases with this tag (the OCDS releaseTag codelist).",
+            ),
+            OpenApiParameter("page", OpenApiTypes.INT, description="The page number, from 1."),
+            OpenApiParameter(
+                "page_size", OpenApiTypes.INT, description="Releases per page (at most 100)."
+            ),
         ],
         responses=PACKAGE_RESPONSES,
     )
