@@ -15,6 +15,8 @@ app.autodiscover_tasks()
 app.conf.beat_schedule = {
     # Joint requisitions past their closing time are closed.
     "close-due-requisitions": {"task": "procurement.close_due_requisitions", "schedule": 60.0},
+    # Coalesced OCDS tender updates whose minute is up (if their delayed task was lost).
+    "publish-due-ocds-updates": {"task": "procurement.publish_due_ocds_updates", "schedule": 60.0},
     # Votes whose window has ended are closed (and carried proposals enacted).
     "standards-close-due-votes": {"task": "standards.close_due_votes", "schedule": 60.0},
     # Conformance to superseded versions lapses when the transition period ends.

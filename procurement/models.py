@@ -383,14 +383,40 @@ class OcdsRelease(models.Model):
     tag = models.CharField(max_length=30)
     date = models.DateTimeField(db_index=True)
     data = models.JSONField()
+    pool = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="For a tender release: each participating force's quantity by its slug.",
+    )
 
     class Meta:
         ordering = ["date", "pk"]
         constraints = [
+            # One release per event (opened, cancelled, awarded, contracted); the pool's
+            # updates (tenderUpdate) are as many as the pool's changes, each its own id.
             models.UniqueConstraint(
-                fields=["joint_requisition", "tag"], name="ocds_release_one_per_tag"
+                fields=["joint_requisition", "tag"],
+                condition=~Q(tag="tenderUpdate"),
+                name="ocds_release_one_per_event",
             ),
+        ]
+        indexes = [
+            models.Index(fields=["joint_requisition", "tag", "date"], name="ocds_release_tag_idx"),
         ]
 
     def __str__(self) -> str:
         return self.release_id
+
+
+class OcdsPendingUpdate(models.Model):
+    """A pool change not yet published because a tender release went out less than a minute
+    ago: the tender update that reflects the pool as it then is goes out at ``due_at``."""
+
+    joint_requisition = models.OneToOneField(
+        JointRequisition, on_delete=models.CASCADE, related_name="ocds_pending_update"
+    )
+    due_at = models.DateTimeField(db_index=True)
+    changed_at = models.DateTimeField(help_text="The latest pool change it stands for.")
+
+    def __str__(self) -> str:
+        return f"Tender update of {self.joint_requisition_id} due at {self.due_at}"

@@ -414,6 +414,7 @@ def participation_join(
     counted = participations if existing is not None else [*participations, participation]
     if _price_break_reached(locked, total_before, _active_total(counted)):
         notifications.queue("break_reached", requisition_id=locked.pk)
+    ocds.publish_pool_change(locked)
     return participation
 
 
@@ -465,6 +466,7 @@ def participation_change(
     total_after = _active_total(participations)
     if _price_break_reached(locked, total_before, total_after):
         notifications.queue("break_reached", requisition_id=locked.pk)
+    ocds.publish_pool_change(locked)
     return current
 
 
@@ -480,6 +482,7 @@ def participation_withdraw(*, participation: Participation, user: User) -> Parti
         raise InvalidTransition(
             "The lead force cannot withdraw from its own requisition: cancel it instead."
         )
+    ocds.publish_pool_change(locked, leaving=current)
     return transition(
         current,
         PS.WITHDRAWN,
@@ -653,6 +656,7 @@ def requisition_close(
         requisition_id=locked.pk,
         participation_ids=[p.pk for p in counted],
     )
+    ocds.publish_close(locked)
     return locked
 
 

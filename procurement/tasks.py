@@ -4,7 +4,7 @@ service."""
 from celery import Task, shared_task
 from django.db import InterfaceError, OperationalError
 
-from procurement import documents, notifications, services
+from procurement import documents, notifications, ocds, services
 
 # Worth retrying: storage or database hiccups. Anything else (a template error, say) fails
 # at once and is shown on the order page for a commercial lead to retry.
@@ -32,6 +32,28 @@ def send_notification(event: str, requisition_id: int, participation_ids: list[i
 def close_due_requisitions() -> dict[str, int]:
     """Close every requisition past its closing time (idempotent: run every minute)."""
     return services.close_due_requisitions()
+
+
+@shared_task(
+    name="procurement.publish_tender_update",
+    acks_late=True,
+    autoretry_for=TRANSIENT_ERRORS,
+    retry_backoff=True,
+    max_retries=5,
+    time_limit=60,
+    soft_time_limit=50,
+)
+def publish_tender_update(requisition_id: int) -> bool:
+    """Publish a requisition's coalesced OCDS tender update once its minute is up."""
+    return ocds.publish_pending(requisition_id)
+
+
+@shared_task(
+    name="procurement.publish_due_ocds_updates", acks_late=True, time_limit=120, soft_time_limit=100
+)
+def publish_due_ocds_updates() -> int:
+    """Publish every OCDS tender update whose minute is up (idempotent: run every minute)."""
+    return ocds.publish_due_tender_updates()
 
 
 class DocumentTask(Task):

@@ -1,17 +1,20 @@
 """API for contract documents and open contracting data."""
 
 import django_filters
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import mixins, serializers, viewsets
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
-from rest_framework.generics import get_object_or_404
+from rest_framework.generics import GenericAPIView, get_object_or_404
+from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api import Pagination
 from procurement import documents, ocds
 from procurement.models import Document, DocumentStatus, JointRequisition, OcdsRelease
+from procurement.ocds_validation import codelist
 from procurement.selectors import documents_visible_to, ocds_releases_published
 
 
@@ -97,40 +100,144 @@ class DocumentViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class OcdsReleaseFilter(django_filters.FilterSet):
-    date_from = django_filters.IsoDateTimeFilter(field_name="date", lookup_expr="gte")
-    date_to = django_filters.IsoDateTimeFilter(field_name="date", lookup_expr="lte")
+    date_from = django_filters.IsoDateTimeFilter(
+        field_name="date", lookup_expr="gte", help_text="Releases dated at or after (ISO 8601)."
+    )
+    date_to = django_filters.IsoDateTimeFilter(
+        field_name="date", lookup_expr="lte", help_text="Releases dated at or before (ISO 8601)."
+    )
+    tag = django_filters.ChoiceFilter(
+        choices=[(code, code) for code in sorted(codelist("releaseTag.csv"))],
+        help_text="A release tag from the OCDS releaseTag codelist, e.g. tenderUpdate.",
+    )
 
     class Meta:
         model = OcdsRelease
-        fields = ["tag"]
+        fields = ["date_from", "date_to", "tag"]
 
 
-class OcdsReleaseList(mixins.ListModelMixin, viewsets.GenericViewSet):
-    """Every published OCDS release, oldest first, as a paginated list of release packages."""
+class OcdsPublisherSerializer(serializers.Serializer):
+    name = serializers.CharField()
+
+
+class OcdsLinksSerializer(serializers.Serializer):
+    next = serializers.URLField(required=False, help_text="The next page's package.")
+    prev = serializers.URLField(required=False, help_text="The previous page's package.")
+
+
+class OcdsReleasePackageSerializer(serializers.Serializer):
+    """An OCDS 1.1 release package (for the schema only: packages are built by procurement.ocds)."""
+
+    uri = serializers.URLField()
+    version = serializers.CharField(help_text="The OCDS version: 1.1.")
+    publishedDate = serializers.DateTimeField()  # OCDS names its fields in camelCase
+    publisher = OcdsPublisherSerializer()
+    license = serializers.URLField()
+    publicationPolicy = serializers.URLField()
+    releases = serializers.ListField(
+        child=serializers.DictField(), help_text="OCDS 1.1 releases, oldest first."
+    )
+    links = OcdsLinksSerializer(
+        required=False, help_text="Present when the package is one page of several."
+    )
+
+
+class OcdsPagination(Pagination):
+    """Pages of releases, each page a whole release package with links to its neighbours."""
+
+    def links(self) -> dict[str, str]:
+        links = {"next": self.get_next_link(), "prev": self.get_previous_link()}
+        return {rel: url for rel, url in links.items() if url}
+
+    def get_paginated_response(self, data) -> Response:
+        links = self.links()
+        response = Response(data)
+        if links:
+            response["Link"] = ", ".join(f'<{url}>; rel="{rel}"' for rel, url in links.items())
+        return response
+
+
+PACKAGE_RESPONSES = {
+    200: OcdsReleasePackageSerializer,
+    400: OpenApiResponse(description="Invalid filter: `{detail, errors}`."),
+    404: OpenApiResponse(description="No release matches (a package holds at least one)."),
+}
+
+
+class OcdsReleaseList(GenericAPIView):
+    """Every published OCDS release, oldest first, as release packages paged through their
+    ``links`` (``next``, ``prev``)."""
 
     filterset_class = OcdsReleaseFilter
+    pagination_class = OcdsPagination
     queryset = OcdsRelease.objects.none()
 
     def get_queryset(self):
         return ocds_releases_published().order_by("date", "pk")
 
-    @extend_schema(responses={200: OpenApiTypes.OBJECT})
-    def list(self, request, *args, **kwargs):
+    @extend_schema(
+        summary="OCDS releases as a release package (one page)",
+        parameters=[
+            OpenApiParameter(
+                "date_from", OpenApiTypes.DATETIME, description="Releases dated at or after."
+            ),
+            OpenApiParameter(
+                "date_to", OpenApiTypes.DATETIME, description="Releases dated at or before."
+            ),
+            OpenApiParameter(
+                "tag",
+                OpenApiTypes.STR,
+                enum=sorted(codelist("releaseTag.csv")),
+                description="Releases with this tag (the OCDS releaseTag codelist).",
+            ),
+            OpenApiParameter("page", OpenApiTypes.INT, description="The page number, from 1."),
+            OpenApiParameter(
+                "page_size", OpenApiTypes.INT, description="Releases per page (at most 100)."
+            ),
+        ],
+        responses=PACKAGE_RESPONSES,
+    )
+    def get(self, request):
         queryset = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(queryset)
+        paginator = OcdsPagination()
+        page = paginator.paginate_queryset(queryset, request, view=self)
+        if not page:
+            raise Http404("No release matches: a release package holds at least one.")
         package = ocds.release_package(
-            [release.data for release in page], uri=request.build_absolute_uri()
+            [release.data for release in page],
+            uri=request.build_absolute_uri(),
+            links=paginator.links(),
         )
-        return self.get_paginated_response(package)
+        return paginator.get_paginated_response(package)
 
 
 class RequisitionOcdsView(APIView):
     """The OCDS release package of one joint requisition: every release so far."""
 
-    @extend_schema(responses={200: OpenApiTypes.OBJECT, 404: OpenApiResponse()})
+    @extend_schema(
+        summary="A joint requisition's OCDS releases as one release package",
+        responses={200: OcdsReleasePackageSerializer, 404: PACKAGE_RESPONSES[404]},
+    )
     def get(self, request, pk: int):
         requisition = get_object_or_404(JointRequisition.objects.all(), pk=pk)
-        releases = [release.data for release in requisition.ocds_releases.order_by("date", "pk")]
+        releases = [
+            release.data
+            for release in ocds_releases_published()
+            .filter(joint_requisition=requisition)
+            .order_by("date", "pk")
+        ]
         if not releases:
             raise Http404("Nothing has been published for this requisition yet.")
         return Response(ocds.release_package(releases, uri=request.build_absolute_uri()))
+
+
+class OcdsPublicationPolicyView(APIView):
+    """What is published, and how to read it: every amount includes VAT."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        summary="The OCDS publication policy", responses={(200, "text/plain"): OpenApiTypes.STR}
+    )
+    def get(self, request):
+        return HttpResponse(ocds.POLICY, content_type="text/plain; charset=utf-8")

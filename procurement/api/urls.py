@@ -8,9 +8,14 @@ router.register("joint-requisitions", views.JointRequisitionViewSet, basename="j
 router.register("participations", views.ParticipationViewSet, basename="participation")
 router.register("orders", views.OrderViewSet, basename="order")
 router.register("documents", documents.DocumentViewSet, basename="document")
-router.register("ocds/releases", documents.OcdsReleaseList, basename="ocds-release")
 
 urlpatterns: list = [
+    path("ocds/releases/", documents.OcdsReleaseList.as_view(), name="ocds-release-list"),
+    path(
+        "ocds/publication-policy/",
+        documents.OcdsPublicationPolicyView.as_view(),
+        name="ocds-publication-policy",
+    ),
     path(
         "joint-requisitions/<int:pk>/ocds/",
         documents.RequisitionOcdsView.as_view(),
