@@ -460,3 +460,28 @@ def test_sign_off_with_reasons_through_the_api(api, surrey, supplier, commercial
     assert signed.json()["sign_off"]["grounds"] == "split"
     assert signed.json()["sign_off"]["reasons"] == "Separate needs."
     assert api.post(f"{base}award/").status_code == 201
+
+
+def test_a_split_detected_after_a_threshold_sign_off_needs_a_sign_off_with_reasons(
+    surrey, supplier, commercial_lead
+):
+    """Issue 9, finding 3: a sign-off given on the threshold alone does not cover a split
+    purchase detected afterwards: the award waits for a new sign-off with reasons."""
+    laptop = _thousand(supplier, "Laptop L1")
+    requisition = _approved(surrey, laptop, 176)  # 211,200.00: reaches the threshold alone
+    services.requisition_sign_off(requisition=requisition, user=commercial_lead)
+    requisition.refresh_from_db()
+    assert requisition.sign_off_grounds == sign_off.SignOffGrounds.THRESHOLD
+
+    _open(surrey, laptop, 10)  # another live purchase of the category by Surrey
+    with pytest.raises(InvalidTransition) as refused:
+        services.requisition_award(requisition=requisition, user=commercial_lead)
+    assert "did not cover a split purchase" in refused.value.message
+    assert requisition.pk in _queue_ids()["to_sign_off"]
+
+    services.requisition_sign_off(
+        requisition=requisition, user=commercial_lead, reasons="A separate, later need."
+    )
+    requisition.refresh_from_db()
+    assert requisition.sign_off_grounds == sign_off.SignOffGrounds.THRESHOLD_AND_SPLIT
+    services.requisition_award(requisition=requisition, user=commercial_lead)
