@@ -86,7 +86,11 @@ class SignOffStateSerializer(serializers.Serializer):
     signed_off_at = serializers.DateTimeField(allow_null=True)
     reasons = serializers.CharField(allow_blank=True)
     threshold = SignOffThresholdSerializer(allow_null=True)
-    split = serializers.JSONField(allow_null=True)
+    split = serializers.JSONField(
+        allow_null=True,
+        help_text="The split purchase detected: for the ICT company, the threshold, the "
+        "combined total and the purchases that add up; for others, only that one was detected.",
+    )
 
 
 class CommentSerializer(serializers.Serializer):
@@ -351,12 +355,13 @@ class JointRequisitionSerializer(serializers.ModelSerializer):
             }
             if requisition.signed_off_at is not None and missing is None:
                 state["grounds"] = requisition.sign_off_grounds
-        if state["split"] and not rules.is_ict_company_member(self.context["request"].user):
-            state["split"] = {
-                key: value
-                for key, value in state["split"].items()
-                if key not in ("related", "forces")
-            }
+        if not rules.is_ict_company_member(self.context["request"].user):
+            # Which purchases add up (other forces' included) is the ICT company's to see;
+            # each force sees its own in its participation's split_purchase_flag.
+            if state["split"]:
+                state["split"] = {"detected": True}
+            if state["awaiting"]:
+                state["awaiting"] = "Awaiting the commercial lead's sign-off."
         return state
 
     @extend_schema_field(serializers.BooleanField())

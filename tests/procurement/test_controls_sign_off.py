@@ -448,6 +448,10 @@ def test_sign_off_with_reasons_through_the_api(api, surrey, supplier, commercial
     assert body["sign_off"]["grounds"] == "split"
     assert body["sign_off"]["split"]["combined"] == "240000.00"
     assert [p["requisition"] for p in body["sign_off"]["split"]["related"]] == [earlier.pk]
+    outsider_view = api.as_user(surrey.buyer).get(base).json()["sign_off"]
+    assert outsider_view["split"] == {"detected": True}
+    assert outsider_view["awaiting"] == "Awaiting the commercial lead's sign-off."
+    api.as_user(commercial_lead)
     award = api.post(f"{base}award/")
     assert award.status_code == 409
     assert "split purchase" in award.json()["detail"]
