@@ -245,29 +245,36 @@ LIVE_SHARE = (*PLEDGED, *IN_ORDER)
 
 @dataclass(frozen=True)
 class CategoryPurchase:
-    """Another requisition in the same CPV category, with the forces it shares."""
+    """A joint requisition that may add up with others: its forces with a live share."""
 
     requisition: JointRequisition
+    category_id: int
     force_ids: frozenset[int]
-    force_names: tuple[str, ...]
+    force_names: dict[int, str]
+
+    @property
+    def placed_at(self) -> datetime.datetime | None:
+        """When its order was placed, for an awarded one."""
+        order = getattr(self.requisition, "order", None)
+        return order.created_at if order is not None else None
 
 
-def purchases_in_category(
+def purchases_in_categories(
     *,
-    category_id: int,
+    category_ids: Iterable[int],
     force_ids: Iterable[int],
     since: datetime.datetime,
-    excluding: int | None,
 ) -> list[CategoryPurchase]:
-    """Other joint requisitions of the category in which any of the forces has a live share:
+    """Joint requisitions of the categories in which any of the forces has a live share:
     open, closed or approved ones, and awarded ones whose order (not cancelled) was placed
     since ``since``. Cancelled requisitions, withdrawn and rejected shares do not count.
-    Constant queries: one for the shares, three for the requisitions and their figures."""
+    Four queries, whatever the number of requisitions, categories or forces: one for the
+    shares, three for the requisitions and the figures of open ones."""
     shares = (
         Participation.objects.filter(
             force_id__in=list(force_ids),
             status__in=LIVE_SHARE,
-            joint_requisition__product__category_id=category_id,
+            joint_requisition__product__category_id__in=list(category_ids),
         )
         .filter(
             Q(joint_requisition__status__in=LIVE_REQUISITION)
@@ -277,21 +284,23 @@ def purchases_in_category(
             )
         )
         .exclude(joint_requisition__order__status=OrderStatus.CANCELLED)
-        .exclude(joint_requisition_id=excluding)
         .values_list("joint_requisition_id", "force_id", "force__name")
         .order_by("joint_requisition_id", "force__name")
     )
     forces: dict[int, dict[int, str]] = {}
     for requisition_id, force_id, force_name in shares:
         forces.setdefault(requisition_id, {})[force_id] = force_name
+    if not forces:
+        return []
     requisitions = with_participations(
         JointRequisition.objects.filter(pk__in=list(forces)).select_related("product", "order")
     ).order_by("created_at", "pk")
     return [
         CategoryPurchase(
             requisition=requisition,
+            category_id=requisition.product.category_id,
             force_ids=frozenset(forces[requisition.pk]),
-            force_names=tuple(forces[requisition.pk].values()),
+            force_names=forces[requisition.pk],
         )
         for requisition in requisitions
     ]
@@ -313,8 +322,9 @@ def commercial_queue(now: datetime.datetime | None = None) -> dict[str, list[Joi
         )
     )
     queue: dict[str, list[JointRequisition]] = {"to_sign_off": [], "to_award": []}
+    requirements = sign_off.sign_off_requirements(approved, now=now)
     for requisition in approved:
-        requirement = sign_off.sign_off_requirement(requisition, now=now)
+        requirement = requirements[requisition.pk]
         requisition.sign_off_requirement = requirement  # type: ignore[attr-defined]
         missing = sign_off.sign_off_missing(requisition, requirement)
         queue["to_sign_off" if missing else "to_award"].append(requisition)

@@ -14,7 +14,7 @@ from procurement.models import (
     Participation,
     SignOffGrounds,
 )
-from procurement.policies import sign_off
+from procurement.policies import sign_off as sign_off_rules
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
@@ -330,15 +330,30 @@ class JointRequisitionSerializer(serializers.ModelSerializer):
             cache[requisition.pk] = self._compute_sign_off_state(requisition)
         return cache[requisition.pk]
 
+    def _requirement(self, requisition) -> sign_off_rules.SignOffRequirement:
+        """The live rule, asked once for every requisition of a list (constant queries)."""
+        cache = self.context.setdefault("_sign_off_requirements", {})
+        if requisition.pk not in cache:
+            listed = getattr(self.parent, "instance", None) if self.parent is not None else None
+            batch = [
+                r
+                for r in (listed if isinstance(listed, list | tuple) else [requisition])
+                if r.status not in (*sign_off_rules.AWARDED, "cancelled") and r.pk not in cache
+            ]
+            if requisition not in batch:
+                batch.append(requisition)
+            cache.update(sign_off_rules.sign_off_requirements(batch))
+        return cache[requisition.pk]
+
     def _compute_sign_off_state(self, requisition) -> dict:
         recorded = {
             "signed_off_at": requisition.signed_off_at,
             "reasons": requisition.sign_off_reasons,
         }
-        if requisition.status in sign_off.AWARDED or requisition.status == "cancelled":
+        if requisition.status in sign_off_rules.AWARDED or requisition.status == "cancelled":
             evidence = requisition.sign_off_evidence or {}
             state = {
-                "needed": sign_off.needs_sign_off(requisition),
+                "needed": sign_off_rules.needs_sign_off(requisition),
                 "grounds": requisition.sign_off_grounds or None,
                 "awaiting": None,
                 "threshold": evidence.get("threshold"),
@@ -346,8 +361,8 @@ class JointRequisitionSerializer(serializers.ModelSerializer):
                 **recorded,
             }
         else:
-            requirement = sign_off.sign_off_requirement(requisition)
-            missing = sign_off.sign_off_missing(requisition, requirement)
+            requirement = self._requirement(requisition)
+            missing = sign_off_rules.sign_off_missing(requisition, requirement)
             state = {
                 **requirement.as_json(),
                 "awaiting": missing if requisition.status == "approved" else None,

@@ -47,6 +47,7 @@ __all__ = [
     "needs_sign_off",
     "sign_off_missing",
     "sign_off_requirement",
+    "sign_off_requirements",
     "sign_off_threshold",
     "split_purchase",
 ]
@@ -145,15 +146,33 @@ def sign_off_threshold(
     value: Value | None = None,
 ) -> ThresholdTest:
     """The threshold rule for a requisition (``value`` defaults to its own total)."""
-    opened_on, decided_on = opening_day(requisition), decision_day(requisition, now)
-    in_force = selectors.thresholds_in_force(ThresholdKind.SIGN_OFF, {opened_on, decided_on})
-    return ThresholdTest(
-        opened_on=opened_on,
-        decided_on=decided_on,
-        at_opening=in_force[opened_on],
-        at_decision=in_force[decided_on],
-        value=value if value is not None else requisition_value(requisition),
+    return _threshold_tests([requisition], now=now, values={requisition.pk: value})[requisition.pk]
+
+
+def _threshold_tests(
+    requisitions: Sequence[JointRequisition],
+    *,
+    now: datetime.datetime | None,
+    values: dict[int, Value | None] | None = None,
+) -> dict[int, ThresholdTest]:
+    """The threshold rule for several requisitions, with one query for the thresholds."""
+    days = {r.pk: (opening_day(r), decision_day(r, now)) for r in requisitions}
+    in_force = selectors.thresholds_in_force(
+        ThresholdKind.SIGN_OFF, {day for pair in days.values() for day in pair}
     )
+    values = values or {}
+    tests = {}
+    for requisition in requisitions:
+        opened_on, decided_on = days[requisition.pk]
+        value = values.get(requisition.pk)
+        tests[requisition.pk] = ThresholdTest(
+            opened_on=opened_on,
+            decided_on=decided_on,
+            at_opening=in_force[opened_on],
+            at_decision=in_force[decided_on],
+            value=value if value is not None else requisition_value(requisition),
+        )
+    return tests
 
 
 # Split purchases.
@@ -257,27 +276,71 @@ def split_purchase(
     take part now and the requisition's total (the close passes the shares it is fixing)."""
     now = now or timezone.now()
     test = threshold or sign_off_threshold(requisition, now=now, value=value)
-    limit, own_value = test.threshold, test.value
-    if limit is None or own_value is None:
-        return None
     forces = (
         {p.force_id for p in participations}
         if participations is not None
         else _counted_force_ids(requisition)
     )
-    if not forces:
+    return _splits([(requisition, forces, test)], now=now)[requisition.pk]
+
+
+def _window_start(requisition: JointRequisition, now: datetime.datetime) -> datetime.datetime:
+    """Twelve months back from the award (or from now, until it is awarded)."""
+    return (requisition.awarded_at or now) - SPLIT_PURCHASE_WINDOW
+
+
+def _splits(
+    cases: Sequence[tuple[JointRequisition, set[int], ThresholdTest]], *, now: datetime.datetime
+) -> dict[int, SplitPurchase | None]:
+    """The split-purchase rule for several requisitions (each with the forces taking part and
+    its threshold test), with the other purchases read once for all of them."""
+    found: dict[int, SplitPurchase | None] = {r.pk: None for r, _, _ in cases}
+    cases = [
+        (r, forces, test)
+        for r, forces, test in cases
+        if forces and test.threshold is not None and test.value is not None
+    ]
+    if not cases:
+        return found
+    purchases = selectors.purchases_in_categories(
+        category_ids={r.product.category_id for r, _, _ in cases},
+        force_ids={force for _, forces, _ in cases for force in forces},
+        since=min(_window_start(r, now) for r, _, _ in cases),
+    )
+    values: dict[int, Value | None] = {}
+    for requisition, forces, test in cases:
+        found[requisition.pk] = _split(requisition, forces, test, purchases, values, now)
+    return found
+
+
+def _split(
+    requisition: JointRequisition,
+    forces: set[int],
+    test: ThresholdTest,
+    purchases: Sequence[selectors.CategoryPurchase],
+    values: dict[int, Value | None],
+    now: datetime.datetime,
+) -> SplitPurchase | None:
+    limit, own_value = test.threshold, test.value
+    if limit is None or own_value is None:
         return None
-    since = (requisition.awarded_at or now) - SPLIT_PURCHASE_WINDOW
+    since = _window_start(requisition, now)
     related: list[RelatedPurchase] = []
     by_force: dict[int, list[RelatedPurchase]] = {}
-    for purchase in selectors.purchases_in_category(
-        category_id=requisition.product.category_id,
-        force_ids=forces,
-        since=since,
-        excluding=requisition.pk,
-    ):
+    for purchase in purchases:
         other = purchase.requisition
-        other_value = requisition_value(other)
+        shared = purchase.force_ids & forces
+        placed_at = purchase.placed_at
+        if (
+            other.pk == requisition.pk
+            or purchase.category_id != requisition.product.category_id
+            or not shared
+            or (other.status in AWARDED and (placed_at is None or placed_at < since))
+        ):
+            continue
+        if other.pk not in values:
+            values[other.pk] = requisition_value(other)
+        other_value = values[other.pk]
         if other_value is None:
             continue
         order = getattr(other, "order", None) if other.status in AWARDED else None
@@ -287,21 +350,21 @@ def split_purchase(
             status=other.status,
             number=order.number if order is not None else "",
             date=other.awarded_at or other.created_at,
-            forces=purchase.force_names,
+            forces=tuple(purchase.force_names[f] for f in purchase.force_names if f in shared),
             value=other_value,
         )
-        for force_id in purchase.force_ids & forces:
+        for force_id in shared:
             by_force.setdefault(force_id, []).append(entry)
         related.append(entry)
+    own = own_value.measured(limit)
     reaching = {
-        force_id: purchases
-        for force_id, purchases in by_force.items()
-        if own_value.measured(limit) + sum((p.value.measured(limit) for p in purchases), ZERO)
-        >= limit.amount
+        force_id: entries
+        for force_id, entries in by_force.items()
+        if own + sum((p.value.measured(limit) for p in entries), ZERO) >= limit.amount
     }
     if not reaching:
         return None
-    counted = {p.requisition_id for purchases in reaching.values() for p in purchases}
+    counted = {p.requisition_id for entries in reaching.values() for p in entries}
     return SplitPurchase(
         threshold=limit,
         value=own_value,
@@ -361,6 +424,20 @@ def sign_off_requirement(
     test = sign_off_threshold(requisition, now=now)
     split = split_purchase(requisition, now=now, participations=participations, threshold=test)
     return SignOffRequirement(threshold=test, split=split)
+
+
+def sign_off_requirements(
+    requisitions: Sequence[JointRequisition], *, now: datetime.datetime | None = None
+) -> dict[int, SignOffRequirement]:
+    """``sign_off_requirement`` for a list (the commercial queue, the API's lists) in a
+    constant number of queries: give it requisitions with their participations and price
+    breaks prefetched (``selectors.with_participations``)."""
+    now = now or timezone.now()
+    tests = _threshold_tests(requisitions, now=now)
+    splits = _splits([(r, _counted_force_ids(r), tests[r.pk]) for r in requisitions], now=now)
+    return {
+        r.pk: SignOffRequirement(threshold=tests[r.pk], split=splits[r.pk]) for r in requisitions
+    }
 
 
 def needs_sign_off(requisition: JointRequisition, *, now: datetime.datetime | None = None) -> bool:

@@ -489,3 +489,35 @@ def test_a_split_detected_after_a_threshold_sign_off_needs_a_sign_off_with_reaso
     requisition.refresh_from_db()
     assert requisition.sign_off_grounds == sign_off.SignOffGrounds.THRESHOLD_AND_SPLIT
     services.requisition_award(requisition=requisition, user=commercial_lead)
+
+
+def test_the_queue_and_the_api_list_ask_the_rules_in_a_constant_number_of_queries(
+    client, api, supplier, commercial_lead
+):
+    """Issue 9, finding 8: the live rule is asked for every row without a query per row."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    product = _thousand(supplier, "Laptop L1")
+
+    def counts() -> tuple[int, int]:
+        client.get(reverse("procurement:commercial_queue"))
+        api.get("/api/v1/joint-requisitions/")
+        with CaptureQueriesContext(connection) as queue:
+            assert client.get(reverse("procurement:commercial_queue")).status_code == 200
+        with CaptureQueriesContext(connection) as listing:
+            assert api.get("/api/v1/joint-requisitions/").status_code == 200
+        return len(queue), len(listing)
+
+    client.force_login(commercial_lead)
+    api.as_user(commercial_lead)
+    first = Party("Force 0", "force-0")
+    _approved(first, product, 5)
+    _open(first, product, 3)
+    few = counts()
+    for i in range(1, 6):
+        party = Party(f"Force {i}", f"force-{i}")
+        _approved(party, product, 5)
+        _open(party, product, 3)
+
+    assert counts() == few
