@@ -47,6 +47,7 @@ from procurement.models import (
     Participation,
     ParticipationStatus,
     RequisitionStatus,
+    SignOffGrounds,
     ThresholdKind,
 )
 from procurement.policies import sign_off
@@ -1052,7 +1053,7 @@ def requisition_award(*, requisition: JointRequisition, user: User) -> Order:
         actor=user,
         action="requisition.awarded",
         organisation=locked.lead_force,
-        changes={"awarded_by": user, "awarded_at": now},
+        changes={"awarded_by": user, "awarded_at": now, **_sign_off_at_award(locked, requirement)},
         details={
             "sign_off_requirement": requirement.as_json(),
             "order": audit.snapshot(order),
@@ -1064,6 +1065,16 @@ def requisition_award(*, requisition: JointRequisition, user: User) -> Order:
     order.refresh_from_db(fields=["documents_requested_at"])
     notifications.queue("awarded", requisition_id=locked.pk)
     return order
+
+
+def _sign_off_at_award(
+    requisition: JointRequisition, requirement: sign_off.SignOffRequirement
+) -> dict[str, Any]:
+    """A sign-off given voluntarily that a rule requires by the day of award (a threshold
+    lowered meanwhile) is recorded on the grounds found at award, so the documents say so."""
+    if requisition.sign_off_grounds != SignOffGrounds.VOLUNTARY or not requirement.needed:
+        return {}
+    return {"sign_off_grounds": requirement.grounds, "sign_off_evidence": requirement.as_json()}
 
 
 @transaction.atomic

@@ -521,3 +521,28 @@ def test_the_queue_and_the_api_list_ask_the_rules_in_a_constant_number_of_querie
         _open(party, product, 3)
 
     assert counts() == few
+
+
+def test_a_voluntary_sign_off_that_a_lowered_threshold_requires_is_recorded_as_required(
+    clock, surrey, sussex, desktop, commercial_lead, django_capture_on_commit_callbacks
+):
+    """Issue 9, findings 3 and 8: signed off voluntarily on 31 December, awarded on 1 January
+    under a lower threshold that the total reaches: the record and the contract say the
+    threshold was reached, not that the sign-off was voluntary."""
+    ProcurementThreshold.objects.create(
+        kind="sign_off", amount=Decimal("180000.00"), effective_from=datetime.date(2027, 1, 1)
+    )
+    clock(datetime.datetime(2026, 12, 31, 12, 0, tzinfo=UTC))
+    requisition = _approved(surrey, desktop, 100, (sussex, 100))  # 199,920.00
+    services.requisition_sign_off(requisition=requisition, user=commercial_lead)
+    requisition.refresh_from_db()
+    assert requisition.sign_off_grounds == sign_off.SignOffGrounds.VOLUNTARY
+
+    clock(datetime.datetime(2027, 1, 1, 9, 0, tzinfo=UTC))
+    with django_capture_on_commit_callbacks(execute=False):
+        order = services.requisition_award(requisition=requisition, user=commercial_lead)
+    requisition.refresh_from_db()
+    assert requisition.sign_off_grounds == sign_off.SignOffGrounds.THRESHOLD
+    snapshot, text = _contract(order)
+    assert "reaches the procurement threshold of £180,000.00" in text
+    assert "voluntary" not in text.lower()
