@@ -44,10 +44,9 @@ def _to_review(user: User) -> int:
 
 
 def _to_sign_off_or_award(user: User) -> int:
-    from procurement.selectors import commercial_queue
+    from procurement.selectors import waiting_for_commercial_lead
 
-    queue = commercial_queue()
-    return queue["to_sign_off"].count() + queue["to_award"].count()
+    return waiting_for_commercial_lead()
 
 
 @dataclass(frozen=True)

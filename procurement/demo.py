@@ -21,6 +21,7 @@ from catalogue import compliance
 from catalogue.models import Category, Conformance, PriceBreak, Product, ProductStatus
 from procurement import notifications, services
 from procurement.models import JointRequisition, Participation, RequisitionStatus
+from procurement.policies import sign_off
 from standards.models import StandardVersion, VersionStatus
 
 DEMO_SUPPLIER = "aldgate-mobile"
@@ -190,7 +191,8 @@ PLANS = [
         "Smartphones for roads policing",
         1,
         "lancashire",
-        [("lancashire", 70), ("cumbria", 20), ("merseyside", 60)],
+        # Not Merseyside: with its laptops (the same CPV category) it would be a split purchase.
+        [("lancashire", 70), ("cumbria", 20), ("durham", 60)],
         "approved",
     ),
     Plan(
@@ -270,8 +272,15 @@ def _make(plan: Plan, product: Product) -> JointRequisition:
     _approve_all(requisition)
     requisition.refresh_from_db()
     if plan.state == "awarded":
-        if requisition.needs_sign_off:
-            services.requisition_sign_off(requisition=requisition, user=_commercial_lead())
+        requirement = sign_off.sign_off_requirement(requisition)
+        if requirement.needed:
+            services.requisition_sign_off(
+                requisition=requisition,
+                user=_commercial_lead(),
+                reasons="Separate operational needs, checked with the forces."
+                if requirement.reasons_required
+                else "",
+            )
         services.requisition_award(requisition=requisition, user=_commercial_lead())
     return requisition
 

@@ -27,10 +27,12 @@ from procurement.models import (
     Document,
     DocumentKind,
     DocumentStatus,
+    JointRequisition,
     Order,
     OrderStatus,
     document_upload_to,
 )
+from procurement.policies import sign_off
 from procurement.rendering import render_html, render_pdf
 
 # Keyed by the choice's value, as a Document's ``kind`` holds it.
@@ -181,12 +183,34 @@ def order_snapshot(order: Order) -> dict:
             for line in lines
         ],
         PRIVATE: private,
-        "sign_off": (
-            {"by": _person(requisition.signed_off_by), "at": _when(requisition.signed_off_at)}
-            if requisition.signed_off_at
-            else None
-        ),
+        "sign_off": _sign_off(requisition),
+        "sign_off_required": _sign_off_required(requisition),
         "award": {"by": _person(requisition.awarded_by), "at": _when(requisition.awarded_at)},
+    }
+
+
+def _sign_off(requisition: JointRequisition) -> dict | None:
+    """The sign-off as recorded: who, when, on what grounds, the evidence and the reasons."""
+    if requisition.signed_off_at is None:
+        return None
+    evidence = requisition.sign_off_evidence or {}
+    return {
+        "by": _person(requisition.signed_off_by),
+        "at": _when(requisition.signed_off_at),
+        "grounds": requisition.sign_off_grounds,
+        "grounds_label": requisition.get_sign_off_grounds_display(),
+        "reasons": requisition.sign_off_reasons,
+        "threshold": evidence.get("threshold"),
+        "split": evidence.get("split"),
+    }
+
+
+def _sign_off_required(requisition: JointRequisition) -> dict:
+    """Whether the rules required a sign-off at award, with the threshold that applied (the
+    lower of those in force on the London dates of opening and of award)."""
+    return {
+        "needed": sign_off.needs_sign_off(requisition),
+        "threshold": sign_off.sign_off_threshold(requisition).as_json(),
     }
 
 

@@ -130,6 +130,12 @@ class CancelForm(Form):
 
 
 class SignOffForm(Form):
-    comment = forms.CharField(
-        label="Comment", required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 2})
+    # Required for a split purchase; the service decides (policies.sign_off), not the form.
+    reasons = forms.CharField(
+        label="Reasons for signing off",
+        help_text="Required for a split purchase: why these purchases are separate, or why "
+        "buying them together was not possible.",
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
     )

@@ -37,6 +37,18 @@ class ProcurementThreshold(models.Model):
         return f"{self.get_kind_display()}: {self.amount} from {self.effective_from}"
 
 
+class SignOffGrounds(models.TextChoices):
+    """Why the commercial lead signed a requisition off (``procurement.policies.sign_off``)."""
+
+    THRESHOLD = "threshold", "The order total reaches the procurement threshold"
+    SPLIT = "split", "A split purchase"
+    THRESHOLD_AND_SPLIT = (
+        "threshold_and_split",
+        "The order total reaches the procurement threshold, and a split purchase",
+    )
+    VOLUNTARY = "voluntary", "Voluntary: below the threshold, no split purchase"
+
+
 class RequisitionStatus(models.TextChoices):
     OPEN = "open", "Open"
     CLOSED = "closed", "Closed, awaiting approval"
@@ -89,12 +101,21 @@ class JointRequisition(models.Model):
     vat = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
     total = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
 
-    # Sign-off above the procurement threshold, award and cancellation.
-    needs_sign_off = models.BooleanField(default=False)
+    # Sign-off (whether it is needed is the live rule ``needs_sign_off`` below), award and
+    # cancellation.
     signed_off_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     signed_off_at = models.DateTimeField(null=True, blank=True)
+    sign_off_grounds = models.CharField(max_length=30, choices=SignOffGrounds.choices, blank=True)
+    sign_off_reasons = models.TextField(
+        blank=True, help_text="The commercial lead's reasons (required for a split purchase)."
+    )
+    sign_off_evidence = models.JSONField(
+        null=True,
+        blank=True,
+        help_text="What the rules found at sign-off: the threshold and any split purchase.",
+    )
     awarded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -124,6 +145,13 @@ class JointRequisition(models.Model):
 
     def __str__(self) -> str:
         return self.title or f"Joint requisition {self.pk}"
+
+    @property
+    def needs_sign_off(self) -> bool:
+        """The live rule (never a stored flag that a threshold change could leave stale)."""
+        from procurement.policies.sign_off import needs_sign_off
+
+        return needs_sign_off(self)
 
 
 class ParticipationStatus(models.TextChoices):

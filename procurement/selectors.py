@@ -11,6 +11,7 @@ Who sees what:
 """
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -203,11 +204,22 @@ def finance_approvers(force_id: int) -> list[Membership]:
 
 def threshold_in_force(kind: str, day: datetime.date) -> ProcurementThreshold | None:
     """The threshold with the latest ``effective_from`` on or before ``day``."""
-    return (
-        ProcurementThreshold.objects.filter(kind=kind, effective_from__lte=day)
-        .order_by("-effective_from")
-        .first()
+    return thresholds_in_force(kind, [day])[day]
+
+
+def thresholds_in_force(
+    kind: str, days: Iterable[datetime.date]
+) -> dict[datetime.date, ProcurementThreshold | None]:
+    """The threshold in force on each day (one query, whatever the number of days)."""
+    days = list(days)
+    if not days:
+        return {}
+    dated = list(
+        ProcurementThreshold.objects.filter(kind=kind, effective_from__lte=max(days)).order_by(
+            "-effective_from"
+        )
     )
+    return {day: next((t for t in dated if t.effective_from <= day), None) for day in days}
 
 
 def threshold_measure(threshold: ProcurementThreshold, *, net: Decimal, gross: Decimal) -> Decimal:
@@ -221,48 +233,110 @@ def reaches(threshold: ProcurementThreshold | None, *, net: Decimal, gross: Deci
     return threshold_measure(threshold, net=net, gross=gross) >= threshold.amount
 
 
+# Purchases that may add up to a split purchase: live requisitions and awarded orders.
+LIVE_REQUISITION = (
+    RequisitionStatus.OPEN,
+    RequisitionStatus.CLOSED,
+    RequisitionStatus.APPROVED,
+)
+AWARDED_REQUISITION = (RequisitionStatus.AWARDED, RequisitionStatus.CONTRACTED)
+LIVE_SHARE = (*PLEDGED, *IN_ORDER)
+
+
 @dataclass(frozen=True)
-class EarlierOrder:
-    order_id: int
-    number: str
-    awarded_at: datetime.datetime
-    net: Decimal
-    total: Decimal
+class CategoryPurchase:
+    """A joint requisition that may add up with others: its forces with a live share."""
+
+    requisition: JointRequisition
+    category_id: int
+    force_ids: frozenset[int]
+    force_names: dict[int, str]
+
+    @property
+    def placed_at(self) -> datetime.datetime | None:
+        """When its order was placed, for an awarded one."""
+        order = getattr(self.requisition, "order", None)
+        return order.created_at if order is not None else None
 
 
-def earlier_orders_by_force(
-    *, product_id: int, force_ids: list[int], since: datetime.datetime
-) -> dict[int, list[EarlierOrder]]:
-    """Each force's lines on orders for the product awarded since ``since`` (one query)."""
-    rows = (
-        OrderLine.objects.filter(
-            force_id__in=force_ids,
-            order__joint_requisition__product_id=product_id,
-            order__created_at__gte=since,
+def purchases_in_categories(
+    *,
+    category_ids: Iterable[int],
+    force_ids: Iterable[int],
+    since: datetime.datetime,
+) -> list[CategoryPurchase]:
+    """Joint requisitions of the categories in which any of the forces has a live share:
+    open, closed or approved ones, and awarded ones whose order (not cancelled) was placed
+    since ``since``. Cancelled requisitions, withdrawn and rejected shares do not count.
+    Four queries, whatever the number of requisitions, categories or forces: one for the
+    shares, three for the requisitions and the figures of open ones."""
+    shares = (
+        Participation.objects.filter(
+            force_id__in=list(force_ids),
+            status__in=LIVE_SHARE,
+            joint_requisition__product__category_id__in=list(category_ids),
         )
-        .exclude(order__status=OrderStatus.CANCELLED)
-        .values_list("force_id", "order_id", "order__number", "order__created_at", "share", "total")
-        .order_by("order__created_at")
+        .filter(
+            Q(joint_requisition__status__in=LIVE_REQUISITION)
+            | Q(
+                joint_requisition__status__in=AWARDED_REQUISITION,
+                joint_requisition__order__created_at__gte=since,
+            )
+        )
+        .exclude(joint_requisition__order__status=OrderStatus.CANCELLED)
+        .values_list("joint_requisition_id", "force_id", "force__name")
+        .order_by("joint_requisition_id", "force__name")
     )
-    found: dict[int, list[EarlierOrder]] = {}
-    for force_id, order_id, number, created_at, net, total in rows:
-        found.setdefault(force_id, []).append(
-            EarlierOrder(order_id, number, created_at, net, total)
+    forces: dict[int, dict[int, str]] = {}
+    for requisition_id, force_id, force_name in shares:
+        forces.setdefault(requisition_id, {})[force_id] = force_name
+    if not forces:
+        return []
+    requisitions = with_participations(
+        JointRequisition.objects.filter(pk__in=list(forces)).select_related("product", "order")
+    ).order_by("created_at", "pk")
+    return [
+        CategoryPurchase(
+            requisition=requisition,
+            category_id=requisition.product.category_id,
+            force_ids=frozenset(forces[requisition.pk]),
+            force_names=forces[requisition.pk],
         )
-    return found
+        for requisition in requisitions
+    ]
 
 
-def commercial_queue() -> dict[str, QuerySet[JointRequisition]]:
-    """For the commercial lead: to sign off, to award, and what is still with the forces."""
+def commercial_queue(now: datetime.datetime | None = None) -> dict[str, list[JointRequisition]]:
+    """For the commercial lead: to sign off, to award, and what is still with the forces.
+
+    An approved requisition is "to sign off" exactly when the award would be refused for the
+    want of a sign-off (``policies.sign_off.sign_off_missing``), so that nothing sits in "to
+    award" while award is refused. Each row carries its ``sign_off_requirement``.
+    """
+    from procurement.policies import sign_off
+
     base = JointRequisition.objects.select_related("product", "lead_force", "product__supplier")
-    approved = base.filter(status=RequisitionStatus.APPROVED).order_by("closed_at", "pk")
-    return {
-        "to_sign_off": approved.filter(needs_sign_off=True, signed_off_at__isnull=True),
-        "to_award": approved.filter(Q(needs_sign_off=False) | Q(signed_off_at__isnull=False)),
-        "awaiting_approval": base.filter(status=RequisitionStatus.CLOSED).order_by(
+    approved = list(
+        with_participations(base.filter(status=RequisitionStatus.APPROVED)).order_by(
             "closed_at", "pk"
-        ),
-    }
+        )
+    )
+    queue: dict[str, list[JointRequisition]] = {"to_sign_off": [], "to_award": []}
+    requirements = sign_off.sign_off_requirements(approved, now=now)
+    for requisition in approved:
+        requirement = requirements[requisition.pk]
+        requisition.sign_off_requirement = requirement  # type: ignore[attr-defined]
+        missing = sign_off.sign_off_missing(requisition, requirement)
+        queue["to_sign_off" if missing else "to_award"].append(requisition)
+    queue["awaiting_approval"] = list(
+        base.filter(status=RequisitionStatus.CLOSED).order_by("closed_at", "pk")
+    )
+    return queue
+
+
+def waiting_for_commercial_lead() -> int:
+    """Approved requisitions: each waits for the commercial lead's sign-off or award."""
+    return JointRequisition.objects.filter(status=RequisitionStatus.APPROVED).count()
 
 
 def products_to_requisition(query: str = "") -> QuerySet[Product]:

@@ -47,8 +47,10 @@ from procurement.models import (
     Participation,
     ParticipationStatus,
     RequisitionStatus,
+    SignOffGrounds,
     ThresholdKind,
 )
+from procurement.policies import sign_off
 
 RS = RequisitionStatus
 PS = ParticipationStatus
@@ -84,7 +86,6 @@ Stateful = TypeVar("Stateful", JointRequisition, Participation, Order)
 
 MAX_OPEN_DAYS = 366
 MAX_TEXT = 5000
-SPLIT_PURCHASE_WINDOW = datetime.timedelta(days=365)
 
 
 # Transitions.
@@ -528,44 +529,25 @@ def _price(
 def _split_purchase_flags(
     requisition: JointRequisition, participations: Sequence[Participation], now: datetime.datetime
 ) -> None:
-    """Flag shares that, with the force's earlier orders for the product, reach the threshold.
+    """Flag the shares of forces whose purchases in the same CPV category within 12 months
+    (other joint requisitions included) add up with this one to the threshold.
 
-    Splitting a purchase to stay under a threshold is unlawful: the approvers and the
-    commercial lead see which awarded orders in the last 12 months add up.
+    Splitting a purchase to stay under a threshold is unlawful: each force's approvers see
+    which of its purchases add up (``policies.sign_off.split_purchase`` states the rule), and
+    the award waits for the commercial lead's sign-off with reasons.
     """
-    threshold = selectors.threshold_in_force(ThresholdKind.SIGN_OFF, timezone.localdate(now))
-    earlier = selectors.earlier_orders_by_force(
-        product_id=requisition.product_id,
-        force_ids=[p.force_id for p in participations],
-        since=now - SPLIT_PURCHASE_WINDOW,
+    priced = [_priced_share(p) for p in participations]
+    value = sign_off.Value(
+        net=sum((net for net, _ in priced), Decimal("0.00")),
+        gross=sum((net + vat for net, vat in priced), Decimal("0.00")),
+    )
+    split = sign_off.split_purchase(
+        requisition, now=now, participations=participations, value=value
     )
     for participation in participations:
-        orders = earlier.get(participation.force_id, [])
-        participation.split_purchase_flag = None
-        if threshold is None or not orders:
-            continue
-        share, vat = _priced_share(participation)
-        net = share + sum((o.net for o in orders), Decimal("0.00"))
-        gross = share + vat + sum((o.total for o in orders), Decimal())
-        if selectors.reaches(threshold, net=net, gross=gross):
-            participation.split_purchase_flag = audit.to_json(
-                {
-                    "threshold": threshold.amount,
-                    "threshold_from": threshold.effective_from,
-                    "includes_vat": threshold.includes_vat,
-                    "combined": gross if threshold.includes_vat else net,
-                    "this_share": share + vat,
-                    "orders": [
-                        {
-                            "id": o.order_id,
-                            "number": o.number,
-                            "awarded_at": o.awarded_at,
-                            "total": o.total,
-                        }
-                        for o in orders
-                    ],
-                }
-            )
+        participation.split_purchase_flag = (
+            split.flag_for(participation.force_id) if split is not None else None
+        )
 
 
 def _priced_share(participation: Participation) -> tuple[Decimal, Decimal]:
@@ -584,8 +566,7 @@ def _apply_pool(requisition: JointRequisition, pool: arithmetic.Pool, now) -> No
     requisition.subtotal = pool.subtotal
     requisition.vat = pool.vat
     requisition.total = pool.total
-    threshold = selectors.threshold_in_force(ThresholdKind.SIGN_OFF, timezone.localdate(now))
-    requisition.needs_sign_off = selectors.reaches(threshold, net=pool.subtotal, gross=pool.total)
+    # Whether it needs signing off is not stored: ``policies.sign_off`` answers it live.
 
 
 def _shares_summary(participations: Sequence[Participation]) -> list[dict]:
@@ -960,22 +941,39 @@ def _require_commercial_lead(user: User, doing: str) -> None:
 
 @transaction.atomic
 def requisition_sign_off(
-    *, requisition: JointRequisition, user: User, comment: str = ""
+    *, requisition: JointRequisition, user: User, reasons: str = ""
 ) -> JointRequisition:
-    """The commercial lead signs off an approved requisition (needed at or above the
-    procurement threshold in force on the day of award)."""
+    """The commercial lead signs off an approved requisition, recording the grounds the rules
+    find now (the threshold, a split purchase, or none: a voluntary sign-off), the evidence
+    and their reasons, which a split purchase requires."""
     _require_commercial_lead(user, "sign off a requisition")
+    reasons = (reasons or "").strip()
+    if len(reasons) > MAX_TEXT:
+        raise DomainError(f"The reasons must be {MAX_TEXT:,} characters or fewer.", field="reasons")
     locked = _lock_requisition(requisition)
     if locked.status != RS.APPROVED:
         raise InvalidTransition(
             "Only a requisition whose every share is approved can be signed off; this one is "
             f"{locked.get_status_display().lower()}."
         )
-    if locked.signed_off_at is not None:
+    in_order = [p for p in _lock_participations(locked) if _in_order(p)]
+    requirement = sign_off.sign_off_requirement(locked, participations=in_order)
+    if locked.signed_off_at is not None and sign_off.sign_off_missing(locked, requirement) is None:
         raise InvalidTransition("This requisition has already been signed off.")
+    if requirement.reasons_required and not reasons:
+        split = present(requirement.split, "A detected split purchase")
+        raise DomainError(
+            "Enter the reasons for signing off this split purchase: with other purchases in "
+            f"the same CPV category within 12 months it reaches {_gbp(split.combined)}, at or "
+            f"above the threshold of {_gbp(split.threshold.amount)}.",
+            field="reasons",
+        )
     before = audit.snapshot(locked)
     locked.signed_off_by = user
     locked.signed_off_at = timezone.now()
+    locked.sign_off_grounds = requirement.grounds
+    locked.sign_off_reasons = reasons
+    locked.sign_off_evidence = requirement.as_json()
     locked.save()
     audit.record(
         actor=user,
@@ -983,7 +981,7 @@ def requisition_sign_off(
         obj=locked,
         organisation=locked.lead_force,
         before=before,
-        after={**audit.snapshot(locked), "comment": (comment or "").strip()},
+        after=audit.snapshot(locked),
     )
     return locked
 
@@ -1033,15 +1031,12 @@ def requisition_award(*, requisition: JointRequisition, user: User) -> Order:
     subtotal = present(locked.subtotal, "An approved requisition's subtotal")
     vat = present(locked.vat, "An approved requisition's VAT")
     total = present(locked.total, "An approved requisition's total")
-    today = timezone.localdate()
-    sign_off = selectors.threshold_in_force(ThresholdKind.SIGN_OFF, today)
-    needs_sign_off = selectors.reaches(sign_off, net=subtotal, gross=total)
-    if needs_sign_off and locked.signed_off_at is None:
-        reached = present(sign_off, "The threshold reached")
-        raise InvalidTransition(
-            f"The order total of {_gbp(total)} reaches the procurement threshold of "
-            f"{_gbp(reached.amount)} in force today: a commercial lead must sign it off first."
-        )
+    now = timezone.now()
+    requirement = sign_off.sign_off_requirement(locked, now=now, participations=in_order)
+    missing = sign_off.sign_off_missing(locked, requirement)
+    if missing is not None:
+        raise InvalidTransition(missing)
+    today = timezone.localdate(now)
     notifiable = selectors.threshold_in_force(ThresholdKind.NOTIFIABLE, today)
     order = Order(
         joint_requisition=locked,
@@ -1062,12 +1057,9 @@ def requisition_award(*, requisition: JointRequisition, user: User) -> Order:
         actor=user,
         action="requisition.awarded",
         organisation=locked.lead_force,
-        changes={
-            "awarded_by": user,
-            "awarded_at": timezone.now(),
-            "needs_sign_off": needs_sign_off,
-        },
+        changes={"awarded_by": user, "awarded_at": now, **_sign_off_at_award(locked, requirement)},
         details={
+            "sign_off_requirement": requirement.as_json(),
             "order": audit.snapshot(order),
             "lines": [audit.snapshot(line) for line in lines],
         },
@@ -1077,6 +1069,16 @@ def requisition_award(*, requisition: JointRequisition, user: User) -> Order:
     order.refresh_from_db(fields=["documents_requested_at"])
     notifications.queue("awarded", requisition_id=locked.pk)
     return order
+
+
+def _sign_off_at_award(
+    requisition: JointRequisition, requirement: sign_off.SignOffRequirement
+) -> dict[str, Any]:
+    """A sign-off given voluntarily that a rule requires by the day of award (a threshold
+    lowered meanwhile) is recorded on the grounds found at award, so the documents say so."""
+    if requisition.sign_off_grounds != SignOffGrounds.VOLUNTARY or not requirement.needed:
+        return {}
+    return {"sign_off_grounds": requirement.grounds, "sign_off_evidence": requirement.as_json()}
 
 
 @transaction.atomic

@@ -29,10 +29,10 @@ from procurement.forms import (
 )
 from procurement.models import (
     JointRequisition,
-    Participation,
     ParticipationStatus,
     RequisitionStatus,
 )
+from procurement.policies import sign_off
 
 STATUS_ORDER = [
     RequisitionStatus.OPEN,
@@ -277,8 +277,7 @@ def requisition_detail(request, pk: int):
         in (RequisitionStatus.OPEN, RequisitionStatus.CLOSED, RequisitionStatus.APPROVED)
         and rules.can_cancel_requisition(request.user, requisition),
         "is_commercial_lead": rules.is_commercial_lead(request.user),
-        "sign_off_form": SignOffForm(),
-        "threshold": selectors.threshold_in_force("sign_off", selectors.now().date()),
+        **_sign_off_context(request, requisition),
         "vat_rate_percent": _percent(requisition.vat_rate),
     }
     return render(request, "procurement/requisition_detail.html", context)
@@ -420,19 +419,44 @@ def requisition_cancel(request, pk: int):
     )
 
 
+def _sign_off_context(request, requisition: JointRequisition) -> dict:
+    """The sign-off rules' answer for the page (``policies.sign_off``, as the services ask
+    it, on today's London date): the threshold, any split purchase and whether the award
+    waits for a sign-off. Awarded and cancelled requisitions show what was recorded."""
+    if requisition.status not in (RequisitionStatus.CLOSED, RequisitionStatus.APPROVED):
+        return {"sign_off": None, "sign_off_missing": None}
+    requirement = sign_off.sign_off_requirement(requisition)
+    return {
+        "sign_off": requirement,
+        "sign_off_missing": sign_off.sign_off_missing(requisition, requirement),
+        "sees_split_evidence": rules.is_ict_company_member(request.user),
+    }
+
+
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def requisition_sign_off(request, pk: int):
+    """The commercial lead's sign-off: the evidence (threshold, split purchase) and the
+    reasons, which a split purchase requires."""
     requisition = _requisition_or_404(request, pk)
-    form = SignOffForm(request.POST)
-    comment = form.cleaned_data["comment"] if form.is_valid() else ""
-    try:
-        services.requisition_sign_off(requisition=requisition, user=request.user, comment=comment)
-    except DomainError as error:
-        _fail(request, error)
-    else:
-        messages.success(request, "You have signed off this requisition: it can be awarded.")
-    return redirect("procurement:requisition_detail", pk=requisition.pk)
+    if not rules.can_sign_off_and_award(request.user):
+        raise NotPermittedPage("Only the ICT company's commercial lead can sign off.")
+    form = SignOffForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.requisition_sign_off(
+                requisition=requisition, user=request.user, reasons=form.cleaned_data["reasons"]
+            )
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            messages.success(request, "You have signed off this requisition: it can be awarded.")
+            return redirect("procurement:requisition_detail", pk=requisition.pk)
+    return render(
+        request,
+        "procurement/requisition_sign_off.html",
+        {"form": form, "requisition": requisition, **_sign_off_context(request, requisition)},
+    )
 
 
 @login_required
@@ -556,21 +580,13 @@ def commercial_queue(request):
     if not rules.is_commercial_lead(request.user):
         raise NotPermittedPage("This queue is for the ICT company's commercial leads.")
     queues = selectors.commercial_queue()
-    flagged = {
-        p.joint_requisition_id
-        for p in Participation.objects.filter(
-            joint_requisition__status__in=[RequisitionStatus.CLOSED, RequisitionStatus.APPROVED],
-            split_purchase_flag__isnull=False,
-        ).exclude(status=ParticipationStatus.REJECTED)
-    }
     return render(
         request,
         "procurement/commercial_queue.html",
         {
-            "to_sign_off": list(queues["to_sign_off"]),
-            "to_award": list(queues["to_award"]),
-            "awaiting_approval": list(queues["awaiting_approval"]),
-            "flagged": flagged,
+            "to_sign_off": queues["to_sign_off"],
+            "to_award": queues["to_award"],
+            "awaiting_approval": queues["awaiting_approval"],
         },
     )
 

@@ -12,7 +12,9 @@ from procurement.models import (
     Order,
     OrderLine,
     Participation,
+    SignOffGrounds,
 )
+from procurement.policies import sign_off as sign_off_rules
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
@@ -50,6 +52,45 @@ class RequisitionInputSerializer(ParticipationInputSerializer):
     closes_at = serializers.DateTimeField()
     note = serializers.CharField(required=False, allow_blank=True, max_length=5000)
     title = serializers.CharField(required=False, allow_blank=True, max_length=200)
+
+
+class SignOffSerializer(serializers.Serializer):
+    reasons = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=5000,
+        help_text="Required for a split purchase: why the purchases are separate.",
+    )
+
+
+class SignOffThresholdSerializer(serializers.Serializer):
+    opened_on = serializers.DateField()
+    decided_on = serializers.DateField(help_text="The day of award, or today until awarded.")
+    amount = serializers.DecimalField(**MONEY, allow_null=True)
+    effective_from = serializers.DateField(allow_null=True)
+    includes_vat = serializers.BooleanField(allow_null=True)
+    measured = serializers.DecimalField(**MONEY, allow_null=True)
+    reached = serializers.BooleanField()
+
+
+class SignOffStateSerializer(serializers.Serializer):
+    """What the sign-off rules say (``procurement.policies.sign_off``): live until award,
+    as recorded after it. The split's evidence (which purchases add up) is the ICT
+    company's; others see that a split was detected and the amounts."""
+
+    needed = serializers.BooleanField()
+    grounds = serializers.ChoiceField(choices=SignOffGrounds.choices, allow_null=True)
+    awaiting = serializers.CharField(
+        allow_null=True, help_text="Why the award waits for a sign-off, if it does."
+    )
+    signed_off_at = serializers.DateTimeField(allow_null=True)
+    reasons = serializers.CharField(allow_blank=True)
+    threshold = SignOffThresholdSerializer(allow_null=True)
+    split = serializers.JSONField(
+        allow_null=True,
+        help_text="The split purchase detected: for the ICT company, the threshold, the "
+        "combined total and the purchases that add up; for others, only that one was detected.",
+    )
 
 
 class CommentSerializer(serializers.Serializer):
@@ -196,6 +237,8 @@ class JointRequisitionSerializer(serializers.ModelSerializer):
     next_break = serializers.SerializerMethodField()
     participations = serializers.SerializerMethodField()
     order = serializers.SerializerMethodField()
+    needs_sign_off = serializers.SerializerMethodField()
+    sign_off = serializers.SerializerMethodField()
 
     class Meta:
         model = JointRequisition
@@ -223,6 +266,7 @@ class JointRequisitionSerializer(serializers.ModelSerializer):
             "total",
             "needs_sign_off",
             "signed_off_at",
+            "sign_off",
             "awarded_at",
             "cancelled_at",
             "cancellation_reason",
@@ -279,6 +323,76 @@ class JointRequisitionSerializer(serializers.ModelSerializer):
             many=True,
             context={**self.context, "figures": figures},
         ).data
+
+    def _sign_off_state(self, requisition) -> dict:
+        cache = self.context.setdefault("_sign_off", {})
+        if requisition.pk not in cache:
+            cache[requisition.pk] = self._compute_sign_off_state(requisition)
+        return cache[requisition.pk]
+
+    def _requirement(self, requisition) -> sign_off_rules.SignOffRequirement:
+        """The live rule, asked once for every requisition of a list (constant queries)."""
+        cache = self.context.setdefault("_sign_off_requirements", {})
+        if requisition.pk not in cache:
+            listed = getattr(self.parent, "instance", None) if self.parent is not None else None
+            batch = [
+                r
+                for r in (listed if isinstance(listed, list | tuple) else [requisition])
+                if r.status not in (*sign_off_rules.AWARDED, "cancelled") and r.pk not in cache
+            ]
+            if requisition not in batch:
+                batch.append(requisition)
+            cache.update(sign_off_rules.sign_off_requirements(batch))
+        return cache[requisition.pk]
+
+    def _compute_sign_off_state(self, requisition) -> dict:
+        recorded = {
+            "signed_off_at": requisition.signed_off_at,
+            "reasons": requisition.sign_off_reasons,
+        }
+        if requisition.status in sign_off_rules.AWARDED or requisition.status == "cancelled":
+            evidence = requisition.sign_off_evidence or {}
+            state = {
+                "needed": sign_off_rules.needs_sign_off(requisition),
+                "grounds": requisition.sign_off_grounds or None,
+                "awaiting": None,
+                "threshold": evidence.get("threshold"),
+                "split": evidence.get("split"),
+                **recorded,
+            }
+        else:
+            requirement = self._requirement(requisition)
+            missing = sign_off_rules.sign_off_missing(requisition, requirement)
+            state = {
+                **requirement.as_json(),
+                "awaiting": missing if requisition.status == "approved" else None,
+                **recorded,
+            }
+            if requisition.signed_off_at is not None and missing is None:
+                state["grounds"] = requisition.sign_off_grounds
+        if not rules.is_ict_company_member(self.context["request"].user):
+            # Which purchases add up (other forces' included) is the ICT company's to see;
+            # each force sees its own in its participation's split_purchase_flag.
+            if state["split"]:
+                state["split"] = {"detected": True}
+            if state["awaiting"]:
+                state["awaiting"] = "Awaiting the commercial lead's sign-off."
+        return state
+
+    @extend_schema_field(serializers.BooleanField())
+    def get_needs_sign_off(self, requisition) -> bool:
+        """Whether the commercial lead's sign-off is needed (the live rule until award)."""
+        return bool(self._sign_off_state(requisition)["needed"])
+
+    @extend_schema_field(SignOffStateSerializer())
+    def get_sign_off(self, requisition) -> dict:
+        state = self._sign_off_state(requisition)
+        return {
+            **state,
+            "signed_off_at": serializers.DateTimeField().to_representation(state["signed_off_at"])
+            if state["signed_off_at"]
+            else None,
+        }
 
     @extend_schema_field(serializers.IntegerField(allow_null=True))
     def get_order(self, requisition) -> int | None:

@@ -22,6 +22,7 @@ from procurement.api.serializers import (
     ParticipationInputSerializer,
     ParticipationSerializer,
     RequisitionInputSerializer,
+    SignOffSerializer,
 )
 from procurement.models import (
     Approval,
@@ -212,19 +213,20 @@ class JointRequisitionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelVie
         return self._respond(requisition.pk)
 
     @extend_schema(
-        summary="Sign off (commercial lead): needed at or above the procurement threshold",
-        request=CommentSerializer,
+        summary="Sign off (commercial lead), with reasons: needed when the total reaches the "
+        "threshold, and with reasons for a split purchase",
+        request=SignOffSerializer,
         responses={200: JointRequisitionSerializer, **ERRORS},
     )
     @action(detail=True, methods=["post"], url_path="sign-off")
     def sign_off(self, request, pk=None):
         requisition = self.get_object()
-        data = CommentSerializer(data=request.data)
+        data = SignOffSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.requisition_sign_off(
             requisition=requisition,
             user=request.user,
-            comment=data.validated_data.get("comment", ""),
+            reasons=data.validated_data.get("reasons", ""),
         )
         return self._respond(requisition.pk)
 

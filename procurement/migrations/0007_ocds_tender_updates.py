@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("procurement", "0004_documents_and_ocds"),
+        ("procurement", "0006_sign_off_grounds"),
     ]
 
     operations = [
