@@ -1,9 +1,13 @@
 """Joint requisitions: forces pool demand for one product; the pooled quantity sets the
 price; each force's finance approves its share; the ICT company awards; documents follow."""
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+
+HALF_PENNY = Decimal("0.005")
 
 # The largest quantity one force may ask for in one requisition: anything above is a typo.
 MAX_QUANTITY = 1_000_000
@@ -293,8 +297,12 @@ class Order(models.Model):
     class Meta:
         ordering = ["-created_at"]
         constraints = [
+            # Within half a penny, not equal: SQLite compares decimals as floats, where
+            # 39.22 + 7.84 is not 47.06. Amounts have two places, so on PostgreSQL's exact
+            # numerics this is the same as equality.
             models.CheckConstraint(
-                condition=Q(total=models.F("subtotal") + models.F("vat")),
+                condition=Q(total__gt=models.F("subtotal") + models.F("vat") - HALF_PENNY)
+                & Q(total__lt=models.F("subtotal") + models.F("vat") + HALF_PENNY),
                 name="order_total_is_subtotal_plus_vat",
             ),
         ]

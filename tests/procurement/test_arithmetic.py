@@ -164,3 +164,35 @@ def test_an_absurd_total_is_refused_rather_than_overflowing():
 
     with pytest.raises(arithmetic.AmountTooLarge):
         arithmetic.pool(breaks, [("a", 1_000_000)], Decimal("0.20"))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("subtotal", "vat", "total", "stored"),
+    [
+        ("39.18", "7.84", "47.02", True),  # 39.18 + 7.84 is 47.019999... in floats
+        ("78.36", "15.68", "94.04", True),  # and 94.03999...
+        ("39.22", "7.84", "47.07", False),
+        ("39.22", "7.84", "47.05", False),
+    ],
+)
+def test_an_orders_total_must_be_its_subtotal_plus_vat_on_every_database(
+    subtotal, vat, total, stored
+):
+    """The constraint holds to the penny on SQLite too, where decimals compare as floats."""
+    from django.db import IntegrityError, transaction
+
+    from procurement.models import Order
+    from tests.procurement.awarded import awarded_order
+
+    order = awarded_order(forces=1)
+    with transaction.atomic():
+        if stored:
+            Order.objects.filter(pk=order.pk).update(
+                subtotal=Decimal(subtotal), vat=Decimal(vat), total=Decimal(total)
+            )
+        else:
+            with pytest.raises(IntegrityError):
+                Order.objects.filter(pk=order.pk).update(
+                    subtotal=Decimal(subtotal), vat=Decimal(vat), total=Decimal(total)
+                )
