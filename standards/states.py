@@ -13,6 +13,7 @@ from typing import Any
 from django.utils import timezone
 
 from accounts import audit
+from core.invariants import present
 from core.state import StateMachine, move
 from standards import selectors
 from standards.models import (
@@ -101,7 +102,10 @@ def still_possible(proposal: Proposal, **context: Any) -> str | None:
             status__in=LIVE_STATUSES,
         )
     else:
-        standard = Standard.objects.get(pk=proposal.standard_id)
+        # A constraint says a revision or an abolition names its standard.
+        standard = Standard.objects.get(
+            pk=present(proposal.standard_id, "A revision's or abolition's standard")
+        )
         if standard.is_abolished:
             return f"{standard.reference} has been abolished."
         clash = Proposal.objects.filter(standard_id=standard.pk, status__in=LIVE_STATUSES)
