@@ -144,6 +144,20 @@ class StateMachine(Generic[M]):
             for target, one in moves.items():
                 yield source, target, one.guard_names
 
+    def summary(self) -> str:
+        """The table on one line, "a -> b [guard], c; b -> c", as docs/state-machines.md
+        shows it (a test keeps the two the same)."""
+        moves = [
+            f"{source} -> "
+            + ", ".join(
+                f"{target} [{', '.join(one.guard_names)}]" if one.guards else target
+                for target, one in targets.items()
+            )
+            for source, targets in self._moves.items()
+            if targets
+        ]
+        return "; ".join(moves)
+
     def label(self, status: str) -> str:
         return self._choices().get(status, status).lower()
 

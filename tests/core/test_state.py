@@ -259,3 +259,22 @@ def test_each_model_with_a_status_has_its_machine_and_a_throwaway_one_does_not_r
     assert MACHINES[Product] is PRODUCT
     with pytest.raises(LookupError, match="Organisation has no state machine"):
         machine_for(Organisation)
+
+
+def test_templates_ask_the_machine_what_an_object_may_become():
+    from django.template import Context, Template
+
+    template = Template(
+        "{% load states %}{{ product|may_become:'withdrawn' }} {{ none|may_become:'withdrawn' }}"
+    )
+    published = template.render(Context({"product": Product(status=P.PUBLISHED), "none": None}))
+    draft = template.render(Context({"product": Product(status=P.DRAFT), "none": None}))
+    assert (published, draft) == ("True False", "False False")
+
+
+def test_the_documented_tables_are_the_machines():
+    from pathlib import Path
+
+    document = (Path(__file__).resolve().parents[2] / "docs" / "state-machines.md").read_text()
+    for model, one in MACHINES.items():
+        assert f"| {model._meta.label} | {one.summary()} |" in document, model._meta.label
