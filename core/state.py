@@ -161,31 +161,37 @@ class StateMachine(Generic[M]):
     def label(self, status: str) -> str:
         return self._choices().get(status, status).lower()
 
-    def refusal(self, instance: M, to: str, **context: Any) -> str | None:
-        """Why ``instance`` may not become ``to`` now, or None when it may."""
+    def _refusal(self, instance: M, to: str, context: Mapping[str, Any]) -> tuple[str | None, bool]:
+        """The refusal, and whether it is the table's (rather than a guard's)."""
         one = self._moves.get(self.status_of(instance), {}).get(str(to))
         if one is None:
             described = self.describe_refusal(instance, str(to)) if self.describe_refusal else None
             if described:
-                return described
+                return described, True
             name = self.model._meta.verbose_name
             return (
                 f"This {name} is {self.label(self.status_of(instance))}: "
                 f"it cannot become {self.label(str(to))}."
-            )
+            ), True
         for guard in one.guards:
             reason = guard(instance, **context)
             if reason:
-                return reason
-        return None
+                return reason, False
+        return None, False
+
+    def refusal(self, instance: M, to: str, **context: Any) -> str | None:
+        """Why ``instance`` may not become ``to`` now, or None when it may."""
+        return self._refusal(instance, to, context)[0]
 
     def can(self, instance: M, to: str, **context: Any) -> bool:
         return self.refusal(instance, to, **context) is None
 
     def check(self, instance: M, to: str, **context: Any) -> None:
-        reason = self.refusal(instance, to, **context)
+        """Raise the refusal as a 409: the table's against the status field, a guard's (about
+        something else: a time, a limit, another object) against the request as a whole."""
+        reason, by_table = self._refusal(instance, to, context)
         if reason:
-            raise InvalidTransition(reason, field=self.field_name)
+            raise InvalidTransition(reason, field=self.field_name if by_table else None)
 
     # Changes.
 

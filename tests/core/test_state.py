@@ -131,8 +131,10 @@ def test_the_guards_decide_in_order_and_the_first_refusal_is_the_answer():
     assert seen == [("has_a_price", {"reviewer": 7}), ("reviewer_is_not_the_supplier", {})]
     assert products.can(product, P.PUBLISHED, reviewer=8)
     assert products.can(product, P.REJECTED, reviewer=7)  # guards belong to their move
-    with pytest.raises(InvalidTransition, match="own editors"):
+    with pytest.raises(InvalidTransition, match="own editors") as error:
         products.check(product, P.PUBLISHED, reviewer=7)
+    # A guard's refusal is about something besides the status: the request as a whole.
+    assert error.value.errors == {"non_field_errors": [error.value.message]}
 
 
 # Changes.
