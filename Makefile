@@ -9,7 +9,8 @@ TEST_ENV := SECRET_KEY=$${SECRET_KEY:-test-only-secret-key-not-for-production}
 # What mypy checks (with django-stubs): services, selectors and the helpers they rest on.
 TYPED := accounts/services.py accounts/selectors.py accounts/permissions.py accounts/audit.py \
 	catalogue/services.py catalogue/selectors.py standards/services.py standards/selectors.py \
-	procurement/services.py procurement/selectors.py procurement/documents.py core/
+	procurement/services.py procurement/selectors.py procurement/documents.py core/ \
+	catalogue/states.py standards/states.py procurement/states.py
 
 .PHONY: run test install assets lint typecheck worker beat clean
 

@@ -38,56 +38,22 @@ from catalogue.models import (
     RevisionStatus,
 )
 from catalogue.search import refresh_search_vectors
+from catalogue.states import (
+    CONFORMANCE,
+    CONFORMANCE_AUDIT_FIELDS,
+    PRODUCT,
+    PRODUCT_AUDIT_FIELDS,
+    REVISION,
+    REVISION_AUDIT_FIELDS,
+)
 from core.errors import DomainError, InvalidTransition, NotPermitted
 from standards.models import Standard, StandardVersion, VersionStatus
 
-# The product state machine: the one map of allowed transitions.
-TRANSITIONS: dict[str, frozenset[str]] = {
-    ProductStatus.DRAFT: frozenset({ProductStatus.SUBMITTED}),
-    ProductStatus.REJECTED: frozenset({ProductStatus.SUBMITTED}),
-    ProductStatus.WITHDRAWN: frozenset({ProductStatus.SUBMITTED}),
-    ProductStatus.SUBMITTED: frozenset({ProductStatus.PUBLISHED, ProductStatus.REJECTED}),
-    ProductStatus.PUBLISHED: frozenset({ProductStatus.WITHDRAWN}),
-}
+# Statuses change only through the machines of ``catalogue.states``.
 # States in which the product's own fields are the supplier's working copy.
 EDITABLE_STATUSES = frozenset(
     {ProductStatus.DRAFT, ProductStatus.REJECTED, ProductStatus.WITHDRAWN}
 )
-
-PRODUCT_AUDIT_FIELDS = [
-    "supplier",
-    "sku",
-    "status",
-    "name",
-    "summary",
-    "description",
-    "category",
-    "unit",
-    "list_price",
-    "lead_time_days",
-    "published_revision",
-    "published_at",
-    "rejection_reason",
-    "withdrawn_at",
-    "withdrawal_reason",
-]
-REVISION_AUDIT_FIELDS = [
-    "product",
-    "number",
-    "status",
-    "name",
-    "summary",
-    "description",
-    "category",
-    "unit",
-    "list_price",
-    "lead_time_days",
-    "price_breaks",
-    "submitted_at",
-    "decided_by",
-    "decided_at",
-    "decision_reason",
-]
 
 
 def _product_snapshot(product: Product, breaks=None) -> dict:
@@ -97,17 +63,6 @@ def _product_snapshot(product: Product, breaks=None) -> dict:
             [{"min_quantity": b.min_quantity, "unit_price": b.unit_price} for b in breaks]
         )
     return data
-
-
-def _transition(product: Product, to: str) -> None:
-    """Move a locked product to ``to``, refusing transitions the map does not allow."""
-    if to not in TRANSITIONS.get(product.status, frozenset()):
-        raise InvalidTransition(
-            f"A {product.get_status_display().lower()} product cannot become "
-            f"{ProductStatus(to).label.lower()}.",
-            field="status",
-        )
-    product.status = to
 
 
 def _lock_product(product: Product | int) -> Product:
@@ -472,39 +427,33 @@ def product_submit(*, product: Product, actor: User) -> Product:
         revision = _locked_open_revision(locked)
         if revision is None:
             raise InvalidTransition("There are no changes to submit.")
-        if revision.status == RevisionStatus.SUBMITTED:
-            raise InvalidTransition("These changes are already awaiting review.")
+        REVISION.check(revision, RevisionStatus.SUBMITTED)
         _check_content(ProductContent.of_revision(revision))
-        before = audit.snapshot(revision, fields=REVISION_AUDIT_FIELDS)
-        revision.status = RevisionStatus.SUBMITTED
-        revision.submitted_at = now
-        revision.save(update_fields=["status", "submitted_at"])
-        audit.record(
+        REVISION.apply(
+            revision,
+            RevisionStatus.SUBMITTED,
             actor=actor,
             action="revision.submitted",
-            obj=revision,
             organisation=locked.supplier,
-            before=before,
-            after=audit.snapshot(revision, fields=REVISION_AUDIT_FIELDS),
+            changes={"submitted_at": now},
         )
         return locked
 
-    before = _product_snapshot(locked)
-    _transition(locked, ProductStatus.SUBMITTED)
+    PRODUCT.check(locked, ProductStatus.SUBMITTED)
     content = ProductContent.of_product(locked)
     _check_content(content)
+    # The first revision is created already submitted, as the product's content.
     revision = _revision_from(locked, content, actor, RevisionStatus.SUBMITTED)
     revision.submitted_at = now
     revision.save()
-    locked.rejection_reason = ""
-    locked.save(update_fields=["status", "rejection_reason", "updated_at"])
-    audit.record(
+    PRODUCT.apply(
+        locked,
+        ProductStatus.SUBMITTED,
         actor=actor,
         action="product.submitted",
-        obj=locked,
         organisation=locked.supplier,
-        before=before,
-        after={**_product_snapshot(locked), "revision": revision.number},
+        changes={"rejection_reason": ""},
+        details={"revision": revision.number},
     )
     return locked
 
@@ -524,21 +473,27 @@ def product_approve(*, product: Product, actor: User) -> Product:
     content = ProductContent.of_revision(revision)
     _check_content(content)
     first_publication = locked.status == ProductStatus.SUBMITTED
-    if first_publication:
-        _transition(locked, ProductStatus.PUBLISHED)
-        locked.published_at = now
-        locked.rejection_reason = ""
-        locked.withdrawn_at = None
-        locked.withdrawal_reason = ""
     _apply_content(locked, content)
     locked.published_revision = revision
-    locked.save()
+    if first_publication:
+        PRODUCT.change(
+            locked,
+            ProductStatus.PUBLISHED,
+            changes={
+                "published_at": now,
+                "rejection_reason": "",
+                "withdrawn_at": None,
+                "withdrawal_reason": "",
+            },
+        )
+    else:
+        locked.save()
     breaks = _replace_price_breaks(locked, content)
-    revision.status = RevisionStatus.APPROVED
-    revision.decided_by = actor
-    revision.decided_at = now
-    revision.decision_reason = ""
-    revision.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
+    REVISION.change(
+        revision,
+        RevisionStatus.APPROVED,
+        changes={"decided_by": actor, "decided_at": now, "decision_reason": ""},
+    )
     _after_content_change([locked.pk])
     audit.record(
         actor=actor,
@@ -563,15 +518,13 @@ def product_reject(*, product: Product, actor: User, reason: str) -> Product:
         raise InvalidTransition("Nothing about this product is awaiting review.")
     now = timezone.now()
     before = _product_snapshot(locked)
-    revision.status = RevisionStatus.REJECTED
-    revision.decided_by = actor
-    revision.decided_at = now
-    revision.decision_reason = reason
-    revision.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
+    REVISION.change(
+        revision,
+        RevisionStatus.REJECTED,
+        changes={"decided_by": actor, "decided_at": now, "decision_reason": reason},
+    )
     if locked.status == ProductStatus.SUBMITTED:
-        _transition(locked, ProductStatus.REJECTED)
-        locked.rejection_reason = reason
-        locked.save(update_fields=["status", "rejection_reason", "updated_at"])
+        PRODUCT.change(locked, ProductStatus.REJECTED, changes={"rejection_reason": reason})
         action = "product.rejected"
     else:
         action = "revision.rejected"
@@ -594,25 +547,23 @@ def product_withdraw(*, product: Product, actor: User, reason: str) -> Product:
     if not can_withdraw_product(actor, locked.supplier_id):
         raise NotPermitted("Only the supplier or a catalogue manager can withdraw a listing.")
     reason = _reason(reason, "withdrawal")
-    before = _product_snapshot(locked)
-    _transition(locked, ProductStatus.WITHDRAWN)
+    PRODUCT.check(locked, ProductStatus.WITHDRAWN)
     now = timezone.now()
-    locked.withdrawn_at = now
-    locked.withdrawal_reason = reason
-    locked.save(update_fields=["status", "withdrawn_at", "withdrawal_reason", "updated_at"])
     revision = _locked_open_revision(locked)
     if revision is not None:
-        revision.status = RevisionStatus.DISCARDED
-        revision.decided_at = now
-        revision.decision_reason = "The product was withdrawn."
-        revision.save(update_fields=["status", "decided_at", "decision_reason"])
-    audit.record(
+        # Recorded in the product's event: the change awaiting review goes with it.
+        REVISION.change(
+            revision,
+            RevisionStatus.DISCARDED,
+            changes={"decided_at": now, "decision_reason": "The product was withdrawn."},
+        )
+    PRODUCT.apply(
+        locked,
+        ProductStatus.WITHDRAWN,
         actor=actor,
         action="product.withdrawn",
-        obj=locked,
         organisation=locked.supplier,
-        before=before,
-        after=_product_snapshot(locked),
+        changes={"withdrawn_at": now, "withdrawal_reason": reason},
     )
     return locked
 
@@ -625,41 +576,21 @@ def revision_discard(*, product: Product, actor: User) -> ProductRevision:
     revision = _locked_open_revision(locked)
     if locked.status != ProductStatus.PUBLISHED or revision is None:
         raise InvalidTransition("This product has no open change to discard.")
-    before = audit.snapshot(revision, fields=REVISION_AUDIT_FIELDS)
-    revision.status = RevisionStatus.DISCARDED
-    revision.decided_at = timezone.now()
-    revision.decision_reason = "Discarded by the supplier."
-    revision.save(update_fields=["status", "decided_at", "decision_reason"])
-    audit.record(
+    return REVISION.apply(
+        revision,
+        RevisionStatus.DISCARDED,
         actor=actor,
         action="revision.discarded",
-        obj=revision,
         organisation=locked.supplier,
-        before=before,
-        after=audit.snapshot(revision, fields=REVISION_AUDIT_FIELDS),
+        changes={"decided_at": timezone.now(), "decision_reason": "Discarded by the supplier."},
     )
-    return revision
 
 
 # Conformance.
 
 
 def _conformance_snapshot(conformance: Conformance) -> dict:
-    return audit.snapshot(
-        conformance,
-        fields=[
-            "product",
-            "standard_version",
-            "status",
-            "evidence_name",
-            "evidence_sha256",
-            "decided_by",
-            "decided_at",
-            "decision_reason",
-            "lapses_at",
-            "lapsed_at",
-        ],
-    )
+    return audit.snapshot(conformance, fields=CONFORMANCE_AUDIT_FIELDS)
 
 
 @transaction.atomic
@@ -731,20 +662,13 @@ def _lock_conformance(conformance: Conformance) -> Conformance:
 def conformance_verify(*, conformance: Conformance, actor: User) -> Conformance:
     _require_reviewer(actor)
     locked = _lock_conformance(conformance)
-    if locked.status != ConformanceStatus.CLAIMED:
-        raise InvalidTransition(
-            f"This claim is {locked.get_status_display().lower()}: only a claim awaiting "
-            "verification can be verified."
-        )
-    version = locked.standard_version
-    if version.standard.is_abolished or version.status == VersionStatus.ABOLISHED:
-        raise InvalidTransition("The standard has been abolished: the claim cannot be verified.")
     before = _conformance_snapshot(locked)
-    locked.status = ConformanceStatus.VERIFIED
-    locked.decided_by = actor
-    locked.decided_at = timezone.now()
-    locked.decision_reason = ""
-    locked.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
+    CONFORMANCE.change(
+        locked,
+        ConformanceStatus.VERIFIED,
+        changes={"decided_by": actor, "decided_at": timezone.now(), "decision_reason": ""},
+    )
+    # The products' compliance changes before the event: the audit takes the last lock.
     compliance.refresh([locked.product_id])
     audit.record(
         actor=actor,
@@ -763,16 +687,12 @@ def conformance_reject(*, conformance: Conformance, actor: User, reason: str) ->
     _require_reviewer(actor)
     reason = _reason(reason, "rejection")
     locked = _lock_conformance(conformance)
-    if locked.status not in (ConformanceStatus.CLAIMED, ConformanceStatus.VERIFIED):
-        raise InvalidTransition(
-            f"This claim is {locked.get_status_display().lower()}: it cannot be rejected."
-        )
     before = _conformance_snapshot(locked)
-    locked.status = ConformanceStatus.REJECTED
-    locked.decided_by = actor
-    locked.decided_at = timezone.now()
-    locked.decision_reason = reason
-    locked.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
+    CONFORMANCE.change(
+        locked,
+        ConformanceStatus.REJECTED,
+        changes={"decided_by": actor, "decided_at": timezone.now(), "decision_reason": reason},
+    )
     compliance.refresh([locked.product_id])
     audit.record(
         actor=actor,

@@ -49,6 +49,7 @@ from catalogue.models import (
 )
 from catalogue.pricing import unit_price_for
 from catalogue.search import SearchParams
+from catalogue.states import CONFORMANCE, PRODUCT, REVISION
 from catalogue.uploads import describe_size, reject_oversized_request
 from core.errors import DomainError
 from core.pages import pagination, show_domain_error
@@ -224,7 +225,19 @@ def product_detail(request, pk: int):
             "is_owner": is_owner,
             "is_manager": is_manager,
             "open_revision": open_revision,
-            "may_withdraw": product.status == ProductStatus.PUBLISHED
+            # What the listing may become next, as its machines say (permissions aside).
+            "may_submit": PRODUCT.can(product, ProductStatus.SUBMITTED)
+            or (
+                product.status == ProductStatus.PUBLISHED
+                and open_revision is not None
+                and REVISION.can(open_revision, RevisionStatus.SUBMITTED)
+            ),
+            "may_discard": product.status == ProductStatus.PUBLISHED
+            and open_revision is not None
+            and REVISION.can(open_revision, RevisionStatus.DISCARDED),
+            "may_review": open_revision is not None
+            and REVISION.can(open_revision, RevisionStatus.APPROVED),
+            "may_withdraw": PRODUCT.can(product, ProductStatus.WITHDRAWN)
             and can_withdraw_product(request.user, product.supplier_id),
             "may_download": can_download_evidence(request.user, product.supplier_id),
             "quote": quote,
@@ -687,6 +700,9 @@ def review_conformance(request, pk: int):
             "product": conformance.product,
             "reject_form": reject_form,
             "awaiting": conformance.status == ConformanceStatus.CLAIMED,
+            "may_verify": CONFORMANCE.can(conformance, ConformanceStatus.VERIFIED),
+            "verify_refusal": CONFORMANCE.refusal(conformance, ConformanceStatus.VERIFIED),
+            "may_reject": CONFORMANCE.can(conformance, ConformanceStatus.REJECTED),
         },
     )
 

@@ -1,6 +1,12 @@
 from django.apps import AppConfig
+from django.utils.module_loading import autodiscover_modules
 
 
 class CoreConfig(AppConfig):
     name = "core"
     verbose_name = "Core"
+
+    def ready(self) -> None:
+        # Each app declares its state machines in its ``states`` module: load them all, so
+        # that ``core.state.machine_for`` knows every model with a status.
+        autodiscover_modules("states")

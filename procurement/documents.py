@@ -20,7 +20,7 @@ from django.utils import timezone
 from accounts import audit
 from accounts.models import Organisation, OrganisationKind, User
 from catalogue.models import ConformanceStatus
-from core.errors import InvalidTransition, NotPermitted
+from core.errors import NotPermitted
 from procurement.models import (
     Approval,
     ApprovalDecision,
@@ -34,6 +34,7 @@ from procurement.models import (
 )
 from procurement.policies import sign_off
 from procurement.rendering import render_html, render_pdf
+from procurement.states import DOCUMENT, ORDER, REQUISITION
 
 # Keyed by the choice's value, as a Document's ``kind`` holds it.
 TEMPLATES: dict[str, str] = {
@@ -315,13 +316,19 @@ def document_render(*, document_id: int) -> Document:
     """Render, store and mark a document done. Safe to run twice, or at once in two workers."""
     with transaction.atomic():
         document = Document.objects.select_for_update().get(pk=document_id)
-        if document.status == DocumentStatus.DONE:
-            return document
-        document.status = DocumentStatus.RENDERING
-        document.attempts += 1
-        document.progress = 5
-        document.started_at = timezone.now()
-        document.save(update_fields=["status", "attempts", "progress", "started_at"])
+        if not DOCUMENT.can(document, DocumentStatus.RENDERING):
+            return document  # done, or failed and waiting for a commercial lead's retry
+        DOCUMENT.apply(
+            document,
+            DocumentStatus.RENDERING,
+            actor=None,
+            action="document.rendering",
+            changes={
+                "attempts": document.attempts + 1,
+                "progress": 5,
+                "started_at": timezone.now(),
+            },
+        )
 
     pdf = render_pdf(
         TEMPLATES[document.kind],
@@ -332,28 +339,24 @@ def document_render(*, document_id: int) -> Document:
 
     with transaction.atomic():
         document = Document.objects.select_for_update().get(pk=document_id)
-        if document.status == DocumentStatus.DONE:
-            default_storage.delete(stored_name)  # another worker finished first
+        if not DOCUMENT.can(document, DocumentStatus.DONE):
+            default_storage.delete(stored_name)  # another worker finished first (or it failed)
             return document
         document.file.name = stored_name
-        document.sha256 = pdf.sha256
-        document.page_count = pdf.page_count
-        document.size_bytes = len(pdf.content)
-        document.status = DocumentStatus.DONE
-        document.progress = 100
-        document.error = ""
-        document.finished_at = timezone.now()
-        document.save()
-        audit.record(
+        DOCUMENT.apply(
+            document,
+            DocumentStatus.DONE,
             actor=None,
             action="document.rendered",
-            obj=document,
-            after={
-                "number": document.number,
-                "version": document.version,
-                "sha256": document.sha256,
-                "pages": document.page_count,
+            changes={
+                "sha256": pdf.sha256,
+                "page_count": pdf.page_count,
+                "size_bytes": len(pdf.content),
+                "progress": 100,
+                "error": "",
+                "finished_at": timezone.now(),
             },
+            details={"pages": pdf.page_count},
         )
         _complete_order_if_ready(document.order_id)
     return document
@@ -370,24 +373,24 @@ def latest_documents(order: Order) -> list[Document]:
 def _complete_order_if_ready(order_id: int) -> None:
     """When the newest version of every document is done, the order and its requisition are
     contracted and the contract is published as open data."""
-    from procurement import ocds, services
+    from procurement import ocds
     from procurement.models import JointRequisition, RequisitionStatus
 
     order = Order.objects.select_for_update().get(pk=order_id)
-    if order.status != OrderStatus.PLACED:
+    if not ORDER.can(order, OrderStatus.CONTRACTED):
         return
     if not all(d.status == DocumentStatus.DONE for d in latest_documents(order)):
         return
     requisition = JointRequisition.objects.select_for_update().get(pk=order.joint_requisition_id)
-    services.transition(
+    ORDER.apply(
         order,
         OrderStatus.CONTRACTED,
         actor=None,
         action="order.contracted",
         changes={"contracted_at": timezone.now()},
     )
-    if requisition.status == RequisitionStatus.AWARDED:
-        services.transition(
+    if REQUISITION.can(requisition, RequisitionStatus.CONTRACTED):
+        REQUISITION.apply(
             requisition,
             RequisitionStatus.CONTRACTED,
             actor=None,
@@ -397,27 +400,34 @@ def _complete_order_if_ready(order_id: int) -> None:
     ocds.publish_contract(order)
 
 
+@transaction.atomic
 def document_note_retry(*, document_id: int, error: str) -> None:
     """Between automatic retries: queued again, with what went wrong."""
-    Document.objects.filter(pk=document_id).exclude(status=DocumentStatus.DONE).update(
-        status=DocumentStatus.QUEUED, progress=0, error=f"Retrying after: {error}"[:2000]
+    document = Document.objects.select_for_update().get(pk=document_id)
+    context = {"by_worker": True}
+    if not DOCUMENT.can(document, DocumentStatus.QUEUED, **context):
+        return  # done (another worker finished) or already failed
+    DOCUMENT.apply(
+        document,
+        DocumentStatus.QUEUED,
+        actor=None,
+        action="document.retrying",
+        changes={"progress": 0, "error": f"Retrying after: {error}"[:2000]},
+        context=context,
     )
 
 
 @transaction.atomic
 def document_mark_failed(*, document_id: int, error: str) -> None:
     document = Document.objects.select_for_update().get(pk=document_id)
-    if document.status == DocumentStatus.DONE:
-        return
-    document.status = DocumentStatus.FAILED
-    document.error = error[:2000]
-    document.progress = 0
-    document.save(update_fields=["status", "error", "progress"])
-    audit.record(
+    if not DOCUMENT.can(document, DocumentStatus.FAILED):
+        return  # done, or its failure already recorded
+    DOCUMENT.apply(
+        document,
+        DocumentStatus.FAILED,
         actor=None,
         action="document.failed",
-        obj=document,
-        after={"number": document.number, "error": document.error},
+        changes={"error": error[:2000], "progress": 0},
     )
 
 
@@ -433,19 +443,12 @@ def document_retry(*, document: Document, actor: User) -> Document:
     """Put a failed document back in the queue (same version: it never had a file)."""
     _require_commercial_lead(actor)
     locked = Document.objects.select_for_update().get(pk=document.pk)
-    if locked.status != DocumentStatus.FAILED:
-        state = locked.get_status_display().lower()
-        raise InvalidTransition(f"Only a failed document can be retried; this one is {state}.")
-    locked.status = DocumentStatus.QUEUED
-    locked.error = ""
-    locked.progress = 0
-    locked.save(update_fields=["status", "error", "progress"])
-    audit.record(
+    DOCUMENT.apply(
+        locked,
+        DocumentStatus.QUEUED,
         actor=actor,
         action="document.retried",
-        obj=locked,
-        before={"status": DocumentStatus.FAILED},
-        after={"status": DocumentStatus.QUEUED},
+        changes={"error": "", "progress": 0},
     )
     _enqueue([locked.pk])
     return locked

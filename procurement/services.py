@@ -1,7 +1,7 @@
 """Every write of joint requisitions, participations, approvals and orders.
 
 All status changes go through ``transition`` (one object) or ``transition_many`` (a batch
-that is audited once), checked against the maps below. Each service is atomic, locks the
+that is audited once), moved by ``procurement.states``. Each service is atomic, locks the
 requisition row first and then its participations ordered by primary key, re-checks the
 state it locked, changes its rows, and writes its audit event last (the audit chain's
 lock is the last one taken). E-mails are queued after commit.
@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Field, Model
+from django.db.models import Model
 from django.utils import timezone
 
 from accounts import audit
@@ -35,7 +35,8 @@ from catalogue.models import PriceBreak, Product, ProductStatus
 from catalogue.pricing import unit_price_for
 from core.errors import DomainError, InvalidTransition, NotFound, NotPermitted
 from core.invariants import present
-from procurement import arithmetic, documents, notifications, ocds, selectors
+from core.state import StateMachine
+from procurement import arithmetic, documents, notifications, ocds, selectors, states
 from procurement.models import (
     MAX_QUANTITY,
     Approval,
@@ -55,34 +56,13 @@ from procurement.policies import sign_off
 RS = RequisitionStatus
 PS = ParticipationStatus
 
-REQUISITION_TRANSITIONS: dict[str, frozenset[str]] = {
-    RS.OPEN: frozenset({RS.CLOSED, RS.CANCELLED}),
-    RS.CLOSED: frozenset({RS.APPROVED, RS.CANCELLED}),
-    RS.APPROVED: frozenset({RS.AWARDED, RS.CANCELLED}),
-    RS.AWARDED: frozenset({RS.CONTRACTED}),
-    RS.CONTRACTED: frozenset(),
-    RS.CANCELLED: frozenset(),
-}
-PARTICIPATION_TRANSITIONS: dict[str, frozenset[str]] = {
-    PS.ACTIVE: frozenset({PS.WITHDRAWN, PS.AWAITING_APPROVAL}),
-    PS.WITHDRAWN: frozenset({PS.ACTIVE}),
-    PS.AWAITING_APPROVAL: frozenset({PS.APPROVED, PS.REJECTED}),
-    # A share that rises when another force's share is rejected is approved again.
-    PS.APPROVED: frozenset({PS.AWAITING_APPROVAL}),
-    PS.REJECTED: frozenset(),
-}
-ORDER_TRANSITIONS: dict[str, frozenset[str]] = {
-    OrderStatus.PLACED: frozenset({OrderStatus.CONTRACTED, OrderStatus.CANCELLED}),
-    OrderStatus.CONTRACTED: frozenset(),
-    OrderStatus.CANCELLED: frozenset(),
-}
-TRANSITIONS: dict[type[Model], dict[str, frozenset[str]]] = {
-    JointRequisition: REQUISITION_TRANSITIONS,
-    Participation: PARTICIPATION_TRANSITIONS,
-    Order: ORDER_TRANSITIONS,
-}
 # The models with a status that ``transition`` moves (one of them, not a mixture).
 Stateful = TypeVar("Stateful", JointRequisition, Participation, Order)
+MACHINES: dict[type[Model], StateMachine[Any]] = {
+    JointRequisition: states.REQUISITION,
+    Participation: states.PARTICIPATION,
+    Order: states.ORDER,
+}
 
 MAX_OPEN_DAYS = 366
 MAX_TEXT = 5000
@@ -91,21 +71,13 @@ MAX_TEXT = 5000
 # Transitions.
 
 
-def _label(instance: Model, status: str) -> str:
-    field = instance._meta.get_field("status")
-    if not isinstance(field, Field):
-        raise TypeError(f"{type(instance).__name__}.status is not a field.")
-    return str(dict(field.flatchoices).get(status, status)).lower()
+def _machine(instance: Model) -> StateMachine[Any]:
+    return MACHINES[type(instance)]
 
 
-def check_transition(instance: Stateful, to: str) -> None:
-    allowed = TRANSITIONS[type(instance)]
-    if to not in allowed[instance.status]:
-        name = instance._meta.verbose_name
-        raise InvalidTransition(
-            f"This {name} is {_label(instance, instance.status)}: "
-            f"it cannot become {_label(instance, to)}."
-        )
+def check_transition(instance: Stateful, to: str, **context: Any) -> None:
+    """Refuse (409) a move the model's machine (its table and guards) does not allow now."""
+    _machine(instance).check(instance, to, **context)
 
 
 def transition(
@@ -117,46 +89,33 @@ def transition(
     organisation: Organisation | None = None,
     changes: dict[str, Any] | None = None,
     details: dict[str, Any] | None = None,
+    context: dict[str, Any] | None = None,
 ) -> Stateful:
-    """Validate, save and audit one status change (with the fields that change with it)."""
-    check_transition(instance, to)
-    before = audit.snapshot(instance)
-    for name, value in (changes or {}).items():
-        setattr(instance, name, value)
-    instance.status = to
-    instance.save()
-    after = audit.snapshot(instance)
-    if details:
-        after = {**after, **audit.to_json(details)}
-    audit.record(
+    """Validate, save and audit one status change (with the fields that change with it);
+    ``context`` is what the machine's guards are told (the time, the user, ...)."""
+    return _machine(instance).apply(
+        instance,
+        to,
         actor=actor,
         action=action,
-        obj=instance,
         organisation=organisation,
-        before=before,
-        after=after,
+        changes=changes,
+        details=details,
+        context=context,
     )
-    return instance
 
 
-def transition_many(instances: Sequence[Stateful], to: str, fields: Sequence[str] = ()) -> None:
+def transition_many(
+    instances: Sequence[Stateful],
+    to: str,
+    fields: Sequence[str] = (),
+    *,
+    context: dict[str, Any] | None = None,
+) -> None:
     """Validate and save a batch of status changes in one query; the caller audits them
     together in one event, so that the cost does not grow with the number of forces."""
-    if not instances:
-        return
-    for instance in instances:
-        check_transition(instance, to)
-        instance.status = to
-    model = type(instances[0])
-    now = timezone.now()
-    update = ["status", *fields]
-    # bulk_update skips auto_now, so the models that have the field get it set here.
-    updated_at = next((f for f in model._meta.concrete_fields if f.name == "updated_at"), None)
-    if updated_at is not None:
-        for instance in instances:
-            setattr(instance, updated_at.attname, now)
-        update.append("updated_at")
-    model.objects.bulk_update(instances, update)
+    if instances:
+        _machine(instances[0]).apply_many(instances, to, fields=fields, context=context)
 
 
 # Locking.

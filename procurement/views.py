@@ -33,6 +33,7 @@ from procurement.models import (
     RequisitionStatus,
 )
 from procurement.policies import sign_off
+from procurement.states import PARTICIPATION, REQUISITION
 
 STATUS_ORDER = [
     RequisitionStatus.OPEN,
@@ -266,15 +267,14 @@ def requisition_detail(request, pk: int):
         "order": order,
         "can_join": is_open
         and buyer_force is not None
-        and (own is None or own["participation"].status == ParticipationStatus.WITHDRAWN),
+        and (own is None or PARTICIPATION.can(own["participation"], ParticipationStatus.ACTIVE)),
         "can_change": is_open and own is not None and own["participation"].status == "active",
         "can_withdraw": is_open
         and own is not None
-        and own["participation"].status == "active"
+        and PARTICIPATION.can(own["participation"], ParticipationStatus.WITHDRAWN)
         and own["participation"].force_id != requisition.lead_force_id,
         "can_close": is_open and rules.can_close_requisition(request.user, requisition),
-        "can_cancel": requisition.status
-        in (RequisitionStatus.OPEN, RequisitionStatus.CLOSED, RequisitionStatus.APPROVED)
+        "can_cancel": REQUISITION.can(requisition, RequisitionStatus.CANCELLED)
         and rules.can_cancel_requisition(request.user, requisition),
         "is_commercial_lead": rules.is_commercial_lead(request.user),
         **_sign_off_context(request, requisition),

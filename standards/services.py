@@ -1,8 +1,9 @@
 """Writes for the network code: proposals through their lifecycle, comments, votes,
 closing, enactment and the lapsing of conformance.
 
-Every change of a proposal's status goes through :func:`_transition`, which checks it
-against :data:`TRANSITIONS`, saves and audits. Services lock the proposal row before they
+Every change of status goes through the machines of :mod:`standards.states` (proposals and
+standard versions) and :mod:`catalogue.states` (conformance lapsing), which check the move
+against the table and its guards, save and audit. Services lock the proposal row before they
 decide anything about it, and re-check its state after the lock, so a vote, a close and
 an enactment racing each other are serialised by the database.
 """
@@ -31,11 +32,11 @@ from accounts.permissions import (
 )
 from catalogue import compliance
 from catalogue.models import Conformance, ConformanceStatus
+from catalogue.states import CONFORMANCE
 from core.errors import DomainError, InvalidTransition, NotPermitted
 from core.invariants import present
 from standards import rules, selectors
 from standards.models import (
-    LIVE_STATUSES,
     DecisionRule,
     Domain,
     Proposal,
@@ -48,16 +49,10 @@ from standards.models import (
     Vote,
     VoteChoice,
 )
+from standards.states import PROPOSAL, STATE_PHRASES, VERSION
+from standards.states import when as _when
 
 S = ProposalStatus
-TRANSITIONS: dict[str, frozenset[str]] = {
-    S.DRAFT: frozenset({S.CONSULTATION}),
-    S.CONSULTATION: frozenset({S.VOTING}),
-    S.VOTING: frozenset({S.CARRIED, S.REJECTED}),
-    S.CARRIED: frozenset({S.ENACTED}),
-    S.REJECTED: frozenset(),
-    S.ENACTED: frozenset(),
-}
 
 REFERENCE_PATTERN = re.compile(r"^NC-[A-Z]{2,5}-\d{3}$")
 MAX_TEXT = 100_000
@@ -66,29 +61,9 @@ MAX_COMMENT = 10_000
 LAPSABLE = [ConformanceStatus.CLAIMED, ConformanceStatus.VERIFIED]
 LAPSE_CHUNK = 500
 
-# The fields of a proposal that its audit events record (the text is recorded on creation).
-AUDITED_FIELDS = [
-    "status",
-    "standard",
-    "consultation_opens_at",
-    "consultation_closes_at",
-    "voting_opens_at",
-    "voting_closes_at",
-    "decision_rule",
-    "closed_at",
-    "result",
-    "enacted_at",
-    "enacted_version",
-    "enactment_error",
-]
-
 
 def _now(now: datetime.datetime | None) -> datetime.datetime:
     return now or timezone.now()
-
-
-def _when(moment: datetime.datetime) -> str:
-    return timezone.localtime(moment).strftime("%-d %B %Y at %H:%M")
 
 
 def _secretary_organisation(user: User | None) -> Organisation | None:
@@ -108,35 +83,6 @@ def _locked(proposal: Proposal) -> Proposal:
     return Proposal.objects.select_for_update().get(pk=proposal.pk)
 
 
-STATE_PHRASES: dict[str, str] = {
-    S.DRAFT: "is a draft",
-    S.CONSULTATION: "is in consultation",
-    S.VOTING: "is open for voting",
-    S.CARRIED: "has been carried",
-    S.REJECTED: "has been rejected",
-    S.ENACTED: "has been enacted",
-}
-MOVE_PHRASES: dict[str, str] = {
-    S.DRAFT: "go back to draft",
-    S.CONSULTATION: "go to consultation",
-    S.VOTING: "open for voting",
-    S.CARRIED: "have its vote closed",
-    S.REJECTED: "have its vote closed",
-    S.ENACTED: "be enacted",
-}
-
-
-def _check_transition(proposal: Proposal, to: str) -> None:
-    """A move the map does not allow (a skipped or repeated step) is a 409."""
-    allowed = TRANSITIONS[proposal.status]
-    if to in allowed:
-        return
-    message = f"This proposal {STATE_PHRASES[proposal.status]}: it cannot {MOVE_PHRASES[to]}."
-    nexts = sorted({MOVE_PHRASES[s] for s in allowed})
-    message += f" Next it can {' or '.join(nexts)}." if nexts else " That is final."
-    raise InvalidTransition(message, field="status")
-
-
 def _transition(
     proposal: Proposal,
     to: str,
@@ -144,23 +90,18 @@ def _transition(
     actor: User | None,
     organisation: Organisation | None = None,
     changes: dict[str, Any] | None = None,
+    now: datetime.datetime | None = None,
 ) -> Proposal:
-    """The one place a proposal's status changes: validate against the map, save, audit."""
-    _check_transition(proposal, to)
-    before = audit.snapshot(proposal, AUDITED_FIELDS)
-    for name, value in (changes or {}).items():
-        setattr(proposal, name, value)
-    proposal.status = to
-    proposal.save()
-    audit.record(
+    """Move a locked proposal through its machine (checked against the table and its guards
+    at ``now``), saved and audited as ``proposal.<status>``."""
+    return PROPOSAL.apply(
+        proposal,
+        to,
         actor=actor,
-        action=f"proposal.{to}",
-        obj=proposal,
         organisation=organisation,
-        before=before,
-        after=audit.snapshot(proposal, AUDITED_FIELDS),
+        changes=changes,
+        context={"now": now},
     )
-    return proposal
 
 
 def _choose(
@@ -391,31 +332,6 @@ def proposal_update(*, proposal: Proposal, actor: User, **changes: Any) -> Propo
     return locked
 
 
-def _check_still_possible(proposal: Proposal) -> None:
-    """A standard abolished, or a reference taken, since the proposal was drafted."""
-    if proposal.action == ProposalAction.ESTABLISH:
-        if Standard.objects.filter(reference=proposal.proposed_reference).exists():
-            raise InvalidTransition(
-                f"{proposal.proposed_reference} has been established since this was proposed."
-            )
-        clash = Proposal.objects.filter(
-            action=ProposalAction.ESTABLISH,
-            proposed_reference=proposal.proposed_reference,
-            status__in=LIVE_STATUSES,
-        )
-    else:
-        standard_id = _standard_id(proposal)
-        standard = Standard.objects.get(pk=standard_id)
-        if standard.is_abolished:
-            raise InvalidTransition(f"{standard.reference} has been abolished.")
-        clash = Proposal.objects.filter(standard_id=standard_id, status__in=LIVE_STATUSES)
-    other = clash.exclude(pk=proposal.pk).first()
-    if other is not None:
-        raise InvalidTransition(
-            f"“{other.title}” is already under way for this standard: one change at a time."
-        )
-
-
 def _save_transition(proposal: Proposal, to: str, **kwargs) -> Proposal:
     """A transition into a live status, where the database's one-live-proposal constraints
     may refuse a racing twin."""
@@ -440,18 +356,18 @@ def proposal_open_consultation(
     _require_secretary(actor)
     now = _now(now)
     locked = _locked(proposal)
-    _check_transition(locked, S.CONSULTATION)
+    PROPOSAL.check(locked, S.CONSULTATION, now=now)
     if closes_at is None:
         raise DomainError("Enter when consultation closes.", field="consultation_closes_at")
     if closes_at <= now:
         raise DomainError("Consultation must close in the future.", field="consultation_closes_at")
-    _check_still_possible(locked)
     return _save_transition(
         locked,
         S.CONSULTATION,
         actor=actor,
         organisation=_secretary_organisation(actor),
         changes={"consultation_opens_at": now, "consultation_closes_at": closes_at},
+        now=now,
     )
 
 
@@ -468,26 +384,23 @@ def proposal_open_voting(
     _require_secretary(actor)
     now = _now(now)
     locked = _locked(proposal)
-    _check_transition(locked, S.VOTING)
-    if locked.consultation_closes_at and now < locked.consultation_closes_at:
-        raise InvalidTransition(
-            f"Consultation is open until {_when(locked.consultation_closes_at)}; "
-            "voting can open once it has closed."
-        )
+    PROPOSAL.check(locked, S.VOTING, now=now)
     if closes_at is None:
         raise DomainError("Enter when voting closes.", field="voting_closes_at")
     if closes_at <= now:
         raise DomainError("Voting must close in the future.", field="voting_closes_at")
-    rule = selectors.rule_in_force(now)
-    if rule is None:
-        raise InvalidTransition("No decision rule is in force: voting cannot open.")
-    _check_still_possible(locked)
     return _save_transition(
         locked,
         S.VOTING,
         actor=actor,
         organisation=_secretary_organisation(actor),
-        changes={"voting_opens_at": now, "voting_closes_at": closes_at, "decision_rule": rule},
+        changes={
+            "voting_opens_at": now,
+            "voting_closes_at": closes_at,
+            # The machine's guard has made sure there is one.
+            "decision_rule": selectors.rule_in_force(now),
+        },
+        now=now,
     )
 
 
@@ -504,7 +417,7 @@ def proposal_close(
     _require_secretary(actor)
     now = _now(now)
     locked = _locked(proposal)
-    _check_transition(locked, S.CARRIED)
+    PROPOSAL.check(locked, S.CARRIED, now=now)
     reason = (reason or "").strip()
     early = False
     if locked.voting_closes_at is not None and now < locked.voting_closes_at:
@@ -577,6 +490,7 @@ def _close(
         actor=actor,
         organisation=_secretary_organisation(actor),
         changes={"closed_at": now, "result": result, "impact_snapshot": impact},
+        now=now,
     )
     if tally.carried:
         _enact_or_record_failure(locked, actor=actor, now=now)
@@ -615,12 +529,11 @@ def proposal_enact(
     _require_secretary(actor)
     now = _now(now)
     locked = _locked(proposal)
-    _check_transition(locked, S.ENACTED)
     return _enact(locked, actor=actor, now=now)
 
 
 def _enact(locked: Proposal, *, actor: User | None, now: datetime.datetime) -> Proposal:
-    _check_transition(locked, S.ENACTED)
+    PROPOSAL.check(locked, S.ENACTED, now=now)
     version: StandardVersion | None  # an abolition adds none
     if locked.action == ProposalAction.ESTABLISH:
         standard, version, product_ids = _establish(locked, actor=actor, now=now)
@@ -639,6 +552,7 @@ def _enact(locked: Proposal, *, actor: User | None, now: datetime.datetime) -> P
             "enacted_version": version,
             "enactment_error": "",
         },
+        now=now,
     )
     if product_ids:
         compliance.refresh(product_ids)
@@ -715,10 +629,13 @@ def _revise(
     if current is None:
         raise InvalidTransition(f"{standard.reference} has no adopted version to revise.")
     transition_ends_at = now + datetime.timedelta(days=settings.STANDARDS_TRANSITION_DAYS)
-    before = audit.snapshot(current, ["status", "transition_ends_at"])
-    current.status = VersionStatus.SUPERSEDED
-    current.transition_ends_at = transition_ends_at
-    current.save(update_fields=["status", "transition_ends_at"])
+    VERSION.apply(
+        current,
+        VersionStatus.SUPERSEDED,
+        actor=actor,
+        action="standard_version.superseded",
+        changes={"transition_ends_at": transition_ends_at},
+    )
     number = (
         StandardVersion.objects.filter(standard=standard).aggregate(n=Max("version"))["n"] or 0
     ) + 1
@@ -729,13 +646,6 @@ def _revise(
         status=VersionStatus.ADOPTED,
         effective_from=timezone.localdate(now),
         supersedes=current,
-    )
-    audit.record(
-        actor=actor,
-        action="standard_version.superseded",
-        obj=current,
-        before=before,
-        after=audit.snapshot(current, ["status", "transition_ends_at"]),
     )
     conformances = _lock_conformances([current.pk])
     to_schedule = [
@@ -773,9 +683,8 @@ def _abolish(
 ) -> tuple[Standard, None, list[int]]:
     standard, versions = _locked_standard(proposal, "abolished")
     before = audit.snapshot(standard, ["abolished_at"])
-    for version in versions:
-        version.status = VersionStatus.ABOLISHED
-    StandardVersion.objects.bulk_update(versions, ["status"])
+    # Audited below, in the standard's one event, which lists the versions.
+    VERSION.apply_many(versions, VersionStatus.ABOLISHED)
     standard.abolished_at = now
     standard.save(update_fields=["abolished_at"])
     conformances = _lock_conformances([v.pk for v in versions])
@@ -802,11 +711,15 @@ def _lapse(
     fields = ["status", "lapses_at", "lapsed_at"]
     before = {c.pk: audit.snapshot(c, fields) for c in conformances}
     for conformance in conformances:
-        conformance.status = ConformanceStatus.LAPSED
-        conformance.lapsed_at = now
         if conformance.lapses_at is None or conformance.lapses_at > now:
             conformance.lapses_at = now
-    Conformance.objects.bulk_update(conformances, fields, batch_size=LAPSE_CHUNK)
+    CONFORMANCE.apply_many(
+        conformances,
+        ConformanceStatus.LAPSED,
+        fields=["lapses_at"],
+        changes={"lapsed_at": now},
+        batch_size=LAPSE_CHUNK,
+    )
     _audit_conformances(
         conformances,
         actor=actor,

@@ -26,6 +26,7 @@ from standards.models import (
     ProposalStatus,
     VersionStatus,
 )
+from standards.states import PROPOSAL
 from standards.text import diff_texts, render_markdown
 
 # The proposal list's groups, in the order a reader cares about them.
@@ -44,27 +45,27 @@ TRANSITION_STEPS = {
     "open-consultation": {
         "title": "Open consultation",
         "button": "Open consultation",
-        "from": ProposalStatus.DRAFT,
+        "to": ProposalStatus.CONSULTATION,
         "form": WindowForm,
         "legend": "When does consultation close?",
     },
     "open-voting": {
         "title": "Open voting",
         "button": "Open voting",
-        "from": ProposalStatus.CONSULTATION,
+        "to": ProposalStatus.VOTING,
         "form": WindowForm,
         "legend": "When does voting close?",
     },
     "close": {
         "title": "Close the vote",
         "button": "Close the vote and count it",
-        "from": ProposalStatus.VOTING,
+        "to": ProposalStatus.CARRIED,  # or rejected: the count decides
         "form": CloseForm,
     },
     "enact": {
         "title": "Enact the proposal",
         "button": "Enact it now",
-        "from": ProposalStatus.CARRIED,
+        "to": ProposalStatus.ENACTED,
         "form": None,
     },
 }
@@ -320,12 +321,11 @@ def _available_steps(proposal, user, now) -> list[dict]:
         return []
     steps = []
     for slug, step in TRANSITION_STEPS.items():
-        if step["from"] != proposal.status:
+        if step["to"] not in PROPOSAL.targets(proposal):
             continue
-        if slug == "open-voting" and proposal.consultation_closes_at > now:
-            steps.append({"slug": slug, "title": step["title"], "blocked": True})
-            continue
-        steps.append({"slug": slug, "title": step["title"], "blocked": False})
+        # The step is offered, or the reason its machine's guards give for not yet.
+        blocked = PROPOSAL.refusal(proposal, step["to"], now=now)
+        steps.append({"slug": slug, "title": step["title"], "blocked": blocked})
     return steps
 
 
@@ -403,7 +403,7 @@ def proposal_transition(request, pk: int, step: str):
     if not is_standards_secretary(request.user):
         raise PermissionDenied("Only the standards secretary may do this.")
     spec = TRANSITION_STEPS[step]
-    if request.method == "GET" and proposal.status != spec["from"]:
+    if request.method == "GET" and spec["to"] not in PROPOSAL.targets(proposal):
         messages.error(
             request,
             f"This proposal is {proposal.get_status_display().lower()}: "
