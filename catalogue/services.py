@@ -38,6 +38,7 @@ from catalogue.models import (
     RevisionStatus,
 )
 from catalogue.search import refresh_search_vectors
+from catalogue.signals import product_no_longer_orderable
 from core.errors import DomainError, InvalidTransition, NotPermitted
 from standards.models import Standard, StandardVersion, VersionStatus
 
@@ -613,6 +614,11 @@ def product_withdraw(*, product: Product, actor: User, reason: str) -> Product:
         organisation=locked.supplier,
         before=before,
         after=_product_snapshot(locked),
+    )
+    product_no_longer_orderable.send(
+        sender=Product,
+        product_ids=[locked.pk],
+        reason=f"The supplier or the ICT company withdrew it from the catalogue: {reason}",
     )
     return locked
 

@@ -133,3 +133,13 @@ class SignOffForm(Form):
     comment = forms.CharField(
         label="Comment", required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+
+class ReleaseForm(Form):
+    reason = forms.CharField(
+        label="Reason for releasing the force",
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Recorded in the audit trail; the other shares are re-priced.",
+        error_messages={"required": "Enter the reason for releasing the force."},
+    )

@@ -14,6 +14,7 @@ from accounts import permissions as rules
 from accounts.models import Organisation, OrganisationKind, Role
 from accounts.selectors import acting_organisation
 from catalogue.models import Product
+from catalogue.policies import orderable_problem
 from core.errors import DomainError, NotPermitted
 from core.money import format_gbp
 from core.pages import add_domain_error
@@ -24,6 +25,7 @@ from procurement.forms import (
     ParticipationForm,
     ProductSearchForm,
     QuantityForm,
+    ReleaseForm,
     RequisitionStartForm,
     SignOffForm,
 )
@@ -33,6 +35,8 @@ from procurement.models import (
     ParticipationStatus,
     RequisitionStatus,
 )
+from procurement.policies import approval as approval_policy
+from procurement.policies import cancelling, pledging
 
 STATUS_ORDER = [
     RequisitionStatus.OPEN,
@@ -57,7 +61,9 @@ def acting_force(request, role: str) -> Organisation | None:
 
 def _requisition_or_404(request, pk: int) -> JointRequisition:
     queryset = selectors.with_participations(selectors.requisitions_visible_to(request.user))
-    return get_object_or_404(queryset.select_related("product__supplier", "created_by"), pk=pk)
+    return get_object_or_404(
+        queryset.select_related("product__supplier", "created_by", "product_revision"), pk=pk
+    )
 
 
 def _fail(request, error: DomainError):
@@ -229,10 +235,33 @@ def requisition_detail(request, pk: int):
     own = next(
         (r for r in rows if buyer_force and r["participation"].force_id == buyer_force.pk), None
     )
-    is_open = requisition.status == RequisitionStatus.OPEN
+    now = selectors.now()
+    own_participation = own["participation"] if own else None
+    offer = pledging.pledge_offer(
+        requisition,
+        own_participation,
+        takes_part_for_force=buyer_force is not None
+        and rules.can_take_part_for(request.user, buyer_force),
+        now=now,
+    )
     counted_rows = [r for r in rows if r["counted"]]
     chart = None
-    breaks = list(requisition.product.price_breaks.all())
+    breaks = selectors.price_breaks_of(requisition)
+    limits = approval_policy.highest_approval_limits({r["participation"].force_id for r in rows})
+    approval_warning = None
+    if offer.can_change and own_participation is not None:
+        approval_warning = selectors.approval_warning(
+            requisition, own_participation, limits.get(own_participation.force_id)
+        )
+    blocking = approval_policy.blocking_shares(
+        requisition, [r["participation"] for r in rows], limits
+    )
+    product_problem = (
+        orderable_problem(requisition.product)
+        if requisition.status
+        in (RequisitionStatus.OPEN, RequisitionStatus.CLOSED, RequisitionStatus.APPROVED)
+        else None
+    )
     if counted_rows and breaks:
         description = _chart_description(requisition, aggregation)
         chart = charts.quantity_chart(
@@ -242,7 +271,7 @@ def requisition_detail(request, pk: int):
             description=description,
         )
     joining = None
-    if is_open and buyer_force and (own is None or own["participation"].status != "active"):
+    if offer.can_join:
         joining = selectors.saving_for_joining(requisition, 1, pledged=aggregation.total_quantity)
     order = (
         getattr(requisition, "order", None)
@@ -264,19 +293,19 @@ def requisition_detail(request, pk: int):
         "finance_force": finance_force,
         "joining": joining,
         "order": order,
-        "can_join": is_open
-        and buyer_force is not None
-        and (own is None or own["participation"].status == ParticipationStatus.WITHDRAWN),
-        "can_change": is_open and own is not None and own["participation"].status == "active",
-        "can_withdraw": is_open
-        and own is not None
-        and own["participation"].status == "active"
-        and own["participation"].force_id != requisition.lead_force_id,
-        "can_close": is_open and rules.can_close_requisition(request.user, requisition),
-        "can_cancel": requisition.status
-        in (RequisitionStatus.OPEN, RequisitionStatus.CLOSED, RequisitionStatus.APPROVED)
-        and rules.can_cancel_requisition(request.user, requisition),
+        "open_for_pledges": offer.open_for_pledges,
+        "can_join": offer.can_join,
+        "can_change": offer.can_change,
+        "can_withdraw": offer.can_withdraw,
+        "can_close": requisition.status == RequisitionStatus.OPEN
+        and rules.can_close_requisition(request.user, requisition),
+        "can_cancel": cancelling.may_cancel(request.user, requisition),
         "is_commercial_lead": rules.is_commercial_lead(request.user),
+        "approval_warning": approval_warning,
+        "blocking": blocking,
+        "can_release": approval_policy.may_release(request.user),
+        "release_form": ReleaseForm(),
+        "product_problem": product_problem,
         "sign_off_form": SignOffForm(),
         "threshold": selectors.threshold_in_force("sign_off", selectors.now().date()),
         "vat_rate_percent": _percent(requisition.vat_rate),
@@ -332,9 +361,11 @@ def participation_edit(request, pk: int):
         data = form.cleaned_data
         try:
             if changing:
-                services.participation_change(participation=existing, user=request.user, **data)
+                participation = services.participation_change(
+                    participation=existing, user=request.user, **data
+                )
             else:
-                services.participation_join(
+                participation = services.participation_join(
                     requisition=requisition, user=request.user, force=force, **data
                 )
         except DomainError as error:
@@ -346,6 +377,9 @@ def participation_edit(request, pk: int):
                 if changing
                 else f"{force.name} has joined this requisition.",
             )
+            warning = selectors.approval_warning_for(participation)
+            if warning:
+                messages.warning(request, warning)
             return redirect("procurement:requisition_detail", pk=requisition.pk)
     aggregation = selectors.requisition_aggregation(requisition)
     return render(
@@ -465,17 +499,14 @@ def approval_queue(request):
         ]
         limit = rules.approval_limit(request.user, participation.force)
         decided = any(a.approver_id == request.user.pk for a in approvals)
-        entered = request.user.pk in (
-            participation.entered_by_id,
-            participation.last_changed_by_id,
-        )
+        entered = approval_policy.separation_problem(request.user, participation) is not None
         rows.append(
             {
                 "participation": participation,
                 "amount": amount,
                 "approvals": approvals,
                 "limit": limit,
-                "covers": limit is not None and limit >= amount,
+                "covers": approval_policy.limit_covers(limit, amount),
                 "decided": decided,
                 "entered": entered,
                 "needs_second": bool(approvals)
@@ -543,12 +574,34 @@ def participation_decide(request, pk: int):
             "approvals": approvals,
             "amount": amount,
             "limit": limit,
-            "covers": limit is not None and limit >= amount,
+            "covers": approval_policy.limit_covers(limit, amount),
+            "set_quantity": approval_policy.separation_problem(request.user, participation),
         },
     )
 
 
 # The commercial lead.
+
+
+@login_required
+@require_POST
+def participation_release(request, pk: int):
+    """The commercial lead releases a force whose share no approver of it can cover."""
+    participation = get_object_or_404(selectors.participations_visible_to(request.user), pk=pk)
+    form = ReleaseForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    try:
+        services.participation_release(
+            participation=participation, user=request.user, reason=reason
+        )
+    except DomainError as error:
+        _fail(request, error)
+    else:
+        messages.success(
+            request,
+            f"{participation.force.name} has been released: the other shares are re-priced.",
+        )
+    return redirect("procurement:requisition_detail", pk=participation.joint_requisition_id)
 
 
 @login_required

@@ -13,6 +13,8 @@ from procurement.models import (
     OrderLine,
     Participation,
 )
+from procurement.policies import approval as approval_policy
+from procurement.policies import pledging
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
@@ -60,6 +62,23 @@ class CancelSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=5000)
 
 
+class ReleaseSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=5000)
+
+
+class BlockingShareSerializer(serializers.Serializer):
+    """A share no finance approver of its force can cover, and the route out of it."""
+
+    participation = serializers.IntegerField(source="participation.pk")
+    force = serializers.CharField(source="participation.force.slug")
+    force_name = serializers.CharField(source="participation.force.name")
+    share_including_vat = serializers.DecimalField(source="amount", **MONEY)
+    highest_approval_limit = serializers.DecimalField(
+        source="highest_limit", allow_null=True, **MONEY
+    )
+    route = serializers.CharField()
+
+
 class ApprovalSerializer(serializers.ModelSerializer):
     approver = serializers.EmailField(source="approver.email", read_only=True)
 
@@ -104,6 +123,7 @@ class ParticipationSerializer(serializers.ModelSerializer):
     internal_note = serializers.SerializerMethodField()
     split_purchase_flag = serializers.SerializerMethodField()
     approvals = serializers.SerializerMethodField()
+    approval_warning = serializers.SerializerMethodField()
 
     class Meta:
         model = Participation
@@ -126,6 +146,7 @@ class ParticipationSerializer(serializers.ModelSerializer):
             "internal_note",
             "split_purchase_flag",
             "approvals",
+            "approval_warning",
             "created_at",
             "updated_at",
         ]
@@ -175,6 +196,12 @@ class ParticipationSerializer(serializers.ModelSerializer):
     def get_split_purchase_flag(self, participation):
         return participation.split_purchase_flag if self._private(participation) else None
 
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_approval_warning(self, participation) -> str | None:
+        """In the answer to a join or a change: set when no finance approver of the force
+        could approve the share as pledged (including VAT, at the pooled price so far)."""
+        return self.context.get("approval_warnings", {}).get(participation.pk)
+
     @extend_schema_field(ApprovalSerializer(many=True, allow_null=True))
     def get_approvals(self, participation):
         if not self._private(participation):
@@ -196,6 +223,12 @@ class JointRequisitionSerializer(serializers.ModelSerializer):
     next_break = serializers.SerializerMethodField()
     participations = serializers.SerializerMethodField()
     order = serializers.SerializerMethodField()
+    open_for_pledges = serializers.SerializerMethodField()
+    locked_price_breaks = serializers.SerializerMethodField()
+    product_revision = serializers.IntegerField(
+        source="product_revision_id", read_only=True, allow_null=True
+    )
+    blocking_shares = serializers.SerializerMethodField()
 
     class Meta:
         model = JointRequisition
@@ -209,6 +242,7 @@ class JointRequisitionSerializer(serializers.ModelSerializer):
             "supplier",
             "lead_force",
             "status",
+            "open_for_pledges",
             "closes_at",
             "created_at",
             "closed_at",
@@ -227,6 +261,9 @@ class JointRequisitionSerializer(serializers.ModelSerializer):
             "cancelled_at",
             "cancellation_reason",
             "close_blocked_reason",
+            "product_revision",
+            "locked_price_breaks",
+            "blocking_shares",
             "participations",
             "order",
         ]
@@ -236,6 +273,29 @@ class JointRequisitionSerializer(serializers.ModelSerializer):
         if requisition.pk not in cache:
             cache[requisition.pk] = selectors.requisition_aggregation(requisition)
         return cache[requisition.pk]
+
+    @extend_schema_field(serializers.BooleanField())
+    def get_open_for_pledges(self, requisition) -> bool:
+        """Whether forces may join, change or withdraw now (open and before closes_at)."""
+        return pledging.is_open_for_pledges(requisition, selectors.now())
+
+    @extend_schema_field(BreakSerializer(many=True))
+    def get_locked_price_breaks(self, requisition):
+        """The price breaks in force when the requisition opened: it is priced from them."""
+        return BreakSerializer(selectors.price_breaks_of(requisition), many=True).data
+
+    @extend_schema_field(BlockingShareSerializer(many=True))
+    def get_blocking_shares(self, requisition):
+        """After close: shares no finance approver of their force can cover."""
+        if requisition.status != "closed":
+            return []
+        limits = self.context.get("_approval_limits")
+        if limits is None:
+            limits = self.context["_approval_limits"] = approval_policy.highest_approval_limits()
+        found = approval_policy.blocking_shares(
+            requisition, requisition.participations.all(), limits
+        )
+        return BlockingShareSerializer(found, many=True).data
 
     def get_total_quantity(self, requisition) -> int:
         if requisition.total_quantity is not None:

@@ -190,7 +190,15 @@ def test_the_page_warns_the_buyer_after_joining(
 
 
 def test_at_close_a_share_no_approver_can_cover_is_listed_as_blocking(
-    api, client, requisition, buyer, other_buyer, other_force, small_approver, commercial_lead
+    api,
+    client,
+    requisition,
+    buyer,
+    finance,
+    other_buyer,
+    other_force,
+    small_approver,
+    commercial_lead,
 ):
     """Issue 9, finding 9: the requisition page and API list the blocking share, with the
     route (the commercial lead releases the force)."""
