@@ -25,7 +25,7 @@ from accounts.permissions import (
     memberships_of,
     organisations_of,
 )
-from catalogue.models import PriceBreak, Product
+from catalogue.models import Product
 from catalogue.policies import orderable_products
 from procurement import arithmetic
 from procurement.models import (
@@ -42,6 +42,7 @@ from procurement.models import (
     ProcurementThreshold,
     RequisitionStatus,
 )
+from procurement.policies.pledging import open_for_pledges_q
 
 # Participations that count towards the pooled quantity at each stage.
 PLEDGED = (ParticipationStatus.ACTIVE,)
@@ -121,13 +122,13 @@ def order_lines_visible_to(user: User, order: Order) -> list[OrderLine]:
 
 
 def with_participations(queryset: QuerySet[JointRequisition]) -> QuerySet[JointRequisition]:
-    """Prefetch participations (with their forces) and price breaks: constant queries."""
+    """Prefetch participations (with their forces): constant queries. The price breaks are
+    the requisition's own (locked when it opened)."""
     return queryset.prefetch_related(
         Prefetch(
             "participations",
             queryset=Participation.objects.select_related("force").order_by("force__name"),
         ),
-        Prefetch("product__price_breaks", queryset=PriceBreak.objects.order_by("min_quantity")),
     )
 
 
@@ -229,7 +230,7 @@ def open_requisitions_to_join(user: User) -> QuerySet[JointRequisition]:
     force_ids = [o.pk for o in forces_where(user, Role.BUYER)]
     return with_participations(
         requisitions_visible_to(user)
-        .filter(status=RequisitionStatus.OPEN)
+        .filter(open_for_pledges_q(now()))
         .exclude(
             Exists(
                 Participation.objects.filter(
@@ -254,7 +255,8 @@ def approval_queue_for(user: User) -> QuerySet[Participation]:
         )
         .select_related("force", "joint_requisition", "joint_requisition__product", "entered_by")
         .prefetch_related(
-            Prefetch("approvals", queryset=Approval.objects.select_related("approver"))
+            Prefetch("approvals", queryset=Approval.objects.select_related("approver")),
+            "quantity_changes",
         )
         .order_by("joint_requisition__closed_at", "pk")
     )

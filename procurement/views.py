@@ -347,6 +347,12 @@ def participation_edit(request, pk: int):
         raise NotPermittedPage("Only a force's buyer can take part in a requisition.")
     existing = next((p for p in requisition.participations.all() if p.force_id == force.pk), None)
     changing = existing is not None and existing.status == ParticipationStatus.ACTIVE
+    problem = pledging.pledging_problem(
+        requisition, selectors.now(), "change your force's part" if changing else "join it"
+    )
+    if problem:
+        messages.error(request, problem)
+        return redirect("procurement:requisition_detail", pk=requisition.pk)
     initial = {}
     if existing is not None:
         initial = {

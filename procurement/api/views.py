@@ -9,7 +9,7 @@ from rest_framework.response import Response
 
 from accounts import permissions as rules
 from accounts.models import Organisation, Role
-from catalogue.models import PriceBreak, Product
+from catalogue.models import Product
 from core.api import IdFilter
 from core.errors import DomainError, NotPermitted
 from procurement import selectors, services
@@ -135,9 +135,6 @@ class JointRequisitionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelVie
                     queryset=Participation.objects.select_related("force")
                     .prefetch_related(_approvals_prefetch())
                     .order_by("force__name"),
-                ),
-                Prefetch(
-                    "product__price_breaks", queryset=PriceBreak.objects.order_by("min_quantity")
                 ),
             )
             .order_by("-created_at", "-pk")

@@ -9,6 +9,7 @@ requisition page and the API offer join, change and withdraw only when they say 
 import datetime
 from dataclasses import dataclass
 
+from django.db.models import Q
 from django.utils import timezone
 
 from procurement.models import (
@@ -35,6 +36,11 @@ def pledging_problem(
             f"you can no longer {doing}."
         )
     return None
+
+
+def open_for_pledges_q(now: datetime.datetime) -> Q:
+    """The same rule as a filter on requisitions (for lists of requisitions to join)."""
+    return Q(status=RequisitionStatus.OPEN, closes_at__gt=now)
 
 
 def is_open_for_pledges(requisition: JointRequisition, now: datetime.datetime) -> bool:

@@ -66,7 +66,9 @@ def test_whoever_raised_the_quantity_cannot_approve_after_a_colleague_changed_th
     services.requisition_close(requisition=requisition, user=buyer)
 
     with pytest.raises(NotPermitted, match="separation of duties"):
-        services.participation_approve(participation=participation, approver=kent_buyer_and_approver)
+        services.participation_approve(
+            participation=participation, approver=kent_buyer_and_approver
+        )
     with pytest.raises(NotPermitted, match="separation of duties"):
         services.participation_reject(participation=participation, approver=kent_buyer_and_approver)
 
@@ -287,3 +289,56 @@ def test_start_records_the_lead_buyer_as_the_quantity_setter(buyer, force, produ
     requisition = start(buyer, force, product, quantity=5)
     (participation,) = requisition.participations.all()
     assert quantity_setter_ids(participation) == {buyer.pk}
+
+
+def test_the_release_button_is_only_for_the_commercial_lead(
+    client, requisition, buyer, finance, other_buyer, other_force, small_approver
+):
+    participation = join(requisition, other_buyer, other_force, quantity=6)
+    services.requisition_close(requisition=requisition, user=buyer)
+    client.force_login(other_buyer)
+
+    html = client.get(reverse("procurement:requisition_detail", args=[requisition.pk]))
+
+    text = html.content.decode()
+    assert "No finance approver of Otherton Police can approve its share" in text
+    assert reverse("procurement:participation_release", args=[participation.pk]) not in text
+
+
+def test_releasing_through_the_page(
+    client, requisition, buyer, finance, other_buyer, other_force, small_approver, commercial_lead
+):
+    """Issue 9, finding 9: the commercial lead's button releases the force."""
+    participation = join(requisition, other_buyer, other_force, quantity=6)
+    services.requisition_close(requisition=requisition, user=buyer)
+    client.force_login(commercial_lead)
+
+    client.post(
+        reverse("procurement:participation_release", args=[participation.pk]),
+        {"reason": "No approver can cover it."},
+    )
+
+    participation.refresh_from_db()
+    assert participation.status == ParticipationStatus.RELEASED
+
+
+def test_the_approvers_asked_leave_out_whoever_set_the_quantity(
+    mailoutbox,
+    django_capture_on_commit_callbacks,
+    requisition,
+    buyer,
+    kent,
+    kent_colleague,
+    kent_buyer_and_approver,
+):
+    """Issue 9, finding 1: the e-mail asking for approval is not sent to a quantity setter."""
+    other_approver = member(Role.FINANCE, kent, email="finance@kent.police.example")
+    _kent_share_raised_then_address_changed(
+        requisition, kent_colleague, kent_buyer_and_approver, kent
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        services.requisition_close(requisition=requisition, user=buyer)
+
+    recipients = {m.to[0] for m in mailoutbox}
+    assert other_approver.email in recipients
+    assert kent_buyer_and_approver.email not in recipients

@@ -303,9 +303,7 @@ def test_forces_are_told_when_the_product_is_withdrawn_while_open(
         services.requisition_close(requisition=requisition, user=buyer)
 
 
-def test_forces_are_told_when_the_product_loses_compliance_while_open(
-    requisition, product, buyer
-):
+def test_forces_are_told_when_the_product_loses_compliance_while_open(requisition, product, buyer):
     """Issue 9, price lock: a lapsed conformance tells the forces taking part."""
     mail.outbox.clear()
     with TestCase.captureOnCommitCallbacks(execute=True):
@@ -326,3 +324,54 @@ def test_withdrawn_participations_are_not_told(requisition, product, other_buyer
         compliance.refresh([product.pk])
 
     assert other_buyer.email not in {m.to[0] for m in mail.outbox}
+
+
+def test_the_api_refuses_join_and_withdraw_after_closes_at_with_409(
+    api, requisition, other_buyer, other_force, third_buyer, third_force
+):
+    """Issue 9, finding 5: the API answers 409 at once after the deadline."""
+    participation = join(requisition, other_buyer, other_force, quantity=5)
+    _past_deadline(requisition)
+
+    withdraw = api.as_user(other_buyer).delete(f"/api/v1/participations/{participation.pk}/")
+    joining = api.as_user(third_buyer).post(
+        f"/api/v1/joint-requisitions/{requisition.pk}/participations/",
+        {"quantity": 5, "delivery_address": "Thirdshire stores", "cost_centre": "CC-3"},
+        format="json",
+    )
+
+    assert (withdraw.status_code, joining.status_code) == (409, 409)
+    assert "closed to pledges" in withdraw.json()["detail"]
+
+
+def test_the_open_list_leaves_out_a_requisition_past_its_closing_time(
+    client, requisition, other_buyer
+):
+    client.force_login(other_buyer)
+    url = reverse("procurement:requisition_open_list")
+    assert [r["requisition"].pk for r in client.get(url).context["rows"]] == [requisition.pk]
+
+    _past_deadline(requisition)
+
+    assert client.get(url).context["rows"] == []
+
+
+def test_the_join_form_is_not_offered_after_closes_at(client, requisition, other_buyer):
+    _past_deadline(requisition)
+    client.force_login(other_buyer)
+
+    response = client.get(
+        reverse("procurement:participation_edit", args=[requisition.pk]), follow=True
+    )
+
+    assert response.redirect_chain
+    assert "closed to pledges" in response.content.decode()
+    assert not response.context["can_join"]
+
+
+def test_the_api_says_the_requisition_is_open_for_pledges_before_the_deadline(
+    api, requisition, buyer
+):
+    data = api.as_user(buyer).get(f"/api/v1/joint-requisitions/{requisition.pk}/").json()
+    assert data["open_for_pledges"] is True
+    assert data["product_revision"] == requisition.product_revision_id
