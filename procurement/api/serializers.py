@@ -124,6 +124,8 @@ class ParticipationSerializer(serializers.ModelSerializer):
     split_purchase_flag = serializers.SerializerMethodField()
     approvals = serializers.SerializerMethodField()
     approval_warning = serializers.SerializerMethodField()
+    can_change = serializers.SerializerMethodField()
+    can_withdraw = serializers.SerializerMethodField()
 
     class Meta:
         model = Participation
@@ -147,6 +149,8 @@ class ParticipationSerializer(serializers.ModelSerializer):
             "split_purchase_flag",
             "approvals",
             "approval_warning",
+            "can_change",
+            "can_withdraw",
             "created_at",
             "updated_at",
         ]
@@ -195,6 +199,25 @@ class ParticipationSerializer(serializers.ModelSerializer):
     @extend_schema_field(serializers.JSONField(allow_null=True))
     def get_split_purchase_flag(self, participation):
         return participation.split_purchase_flag if self._private(participation) else None
+
+    def _offer(self, participation) -> pledging.PledgeOffer:
+        user = self.context["request"].user
+        return pledging.pledge_offer(
+            participation.joint_requisition,
+            participation,
+            takes_part_for_force=rules.can_take_part_for(user, participation.force),
+            now=selectors.now(),
+        )
+
+    @extend_schema_field(serializers.BooleanField())
+    def get_can_change(self, participation) -> bool:
+        """Whether you may change this participation now (its force's buyer, while the
+        requisition is open for pledges)."""
+        return self._offer(participation).can_change
+
+    @extend_schema_field(serializers.BooleanField())
+    def get_can_withdraw(self, participation) -> bool:
+        return self._offer(participation).can_withdraw
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_approval_warning(self, participation) -> str | None:

@@ -122,6 +122,11 @@ def test_the_page_and_the_api_offer_no_pledge_after_closes_at(
     client.force_login(other_buyer)
     before = client.get(url)
     assert before.context["can_change"] and before.context["can_withdraw"]
+    data = api.as_user(other_buyer).get(f"/api/v1/joint-requisitions/{requisition.pk}/").json()
+    own = next(p for p in data["participations"] if p["force"] == "otherton")
+    lead = next(p for p in data["participations"] if p["force"] == "testshire")
+    assert (own["can_change"], own["can_withdraw"]) == (True, True)
+    assert (lead["can_change"], lead["can_withdraw"]) == (False, False)
 
     _past_deadline(requisition)
     after = client.get(url)
@@ -131,6 +136,8 @@ def test_the_page_and_the_api_offer_no_pledge_after_closes_at(
 
     data = api.as_user(other_buyer).get(f"/api/v1/joint-requisitions/{requisition.pk}/").json()
     assert data["open_for_pledges"] is False
+    own = next(p for p in data["participations"] if p["force"] == "otherton")
+    assert (own["can_change"], own["can_withdraw"]) == (False, False)
 
 
 # Orderable: one rule, checked at start, join, change, close and award.
@@ -375,3 +382,27 @@ def test_the_api_says_the_requisition_is_open_for_pledges_before_the_deadline(
     data = api.as_user(buyer).get(f"/api/v1/joint-requisitions/{requisition.pk}/").json()
     assert data["open_for_pledges"] is True
     assert data["product_revision"] == requisition.product_revision_id
+
+
+def test_the_migration_locks_the_current_breaks_of_requisitions_opened_before_the_lock(
+    requisition,
+):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from procurement.models import ParticipationQuantityChange
+
+    migration = import_module("procurement.migrations.0005_price_lock_and_quantity_history")
+    JointRequisition.objects.filter(pk=requisition.pk).update(locked_price_breaks=[])
+    ParticipationQuantityChange.objects.all().delete()
+
+    migration.backfill(apps, None)
+
+    requisition.refresh_from_db()
+    assert requisition.locked_price_breaks == [
+        {"min_quantity": 1, "unit_price": "100.00"},
+        {"min_quantity": 10, "unit_price": "90.00"},
+        {"min_quantity": 100, "unit_price": "80.00"},
+    ]
+    assert ParticipationQuantityChange.objects.filter(user=requisition.created_by).count() == 1
