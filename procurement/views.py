@@ -622,14 +622,32 @@ def commercial_queue(request):
             split_purchase_flag__isnull=False,
         ).exclude(status=ParticipationStatus.REJECTED)
     }
+    awaiting_approval = list(queues["awaiting_approval"])
+    waiting_shares = list(
+        Participation.objects.filter(
+            joint_requisition__in=awaiting_approval,
+            status=ParticipationStatus.AWAITING_APPROVAL,
+        ).select_related("force")
+    )
+    limits = approval_policy.highest_approval_limits({p.force_id for p in waiting_shares})
+    blocked = {
+        requisition.pk
+        for requisition in awaiting_approval
+        if approval_policy.blocking_shares(
+            requisition,
+            [p for p in waiting_shares if p.joint_requisition_id == requisition.pk],
+            limits,
+        )
+    }
     return render(
         request,
         "procurement/commercial_queue.html",
         {
             "to_sign_off": list(queues["to_sign_off"]),
             "to_award": list(queues["to_award"]),
-            "awaiting_approval": list(queues["awaiting_approval"]),
+            "awaiting_approval": awaiting_approval,
             "flagged": flagged,
+            "blocked": blocked,
         },
     )
 

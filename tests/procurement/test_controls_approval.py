@@ -342,3 +342,17 @@ def test_the_approvers_asked_leave_out_whoever_set_the_quantity(
     recipients = {m.to[0] for m in mailoutbox}
     assert other_approver.email in recipients
     assert kent_buyer_and_approver.email not in recipients
+
+
+def test_the_commercial_queue_marks_a_requisition_blocked_by_a_share_nobody_can_cover(
+    client, requisition, buyer, finance, other_buyer, other_force, small_approver, commercial_lead
+):
+    """Issue 9, finding 9: the commercial lead finds the requisitions waiting on a release."""
+    join(requisition, other_buyer, other_force, quantity=6)
+    services.requisition_close(requisition=requisition, user=buyer)
+    client.force_login(commercial_lead)
+
+    response = client.get(reverse("procurement:commercial_queue"))
+
+    assert response.context["blocked"] == {requisition.pk}
+    assert "A share no approver can cover" in response.content.decode()
