@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from catalogue.models import Category, Conformance, ConformanceStatus, Product
+from catalogue.signals import product_no_longer_orderable
 from standards.models import VersionStatus
 
 CHUNK = 2000
@@ -82,4 +83,9 @@ def refresh(product_ids: Iterable[int] | None = None) -> int:
             changed += Product.objects.filter(pk__in=now_true).update(is_compliant=True)
         if now_false:
             changed += Product.objects.filter(pk__in=now_false).update(is_compliant=False)
+            product_no_longer_orderable.send(
+                sender=Product,
+                product_ids=sorted(now_false),
+                reason="It no longer conforms to the network code's standards.",
+            )
     return changed

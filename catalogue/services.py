@@ -38,6 +38,7 @@ from catalogue.models import (
     RevisionStatus,
 )
 from catalogue.search import refresh_search_vectors
+from catalogue.signals import product_no_longer_orderable
 from catalogue.states import (
     CONFORMANCE,
     CONFORMANCE_AUDIT_FIELDS,
@@ -564,6 +565,11 @@ def product_withdraw(*, product: Product, actor: User, reason: str) -> Product:
         action="product.withdrawn",
         organisation=locked.supplier,
         changes={"withdrawn_at": now, "withdrawal_reason": reason},
+    )
+    product_no_longer_orderable.send(
+        sender=Product,
+        product_ids=[locked.pk],
+        reason=f"The supplier or the ICT company withdrew it from the catalogue: {reason}",
     )
     return locked
 

@@ -47,6 +47,7 @@ from catalogue.models import (
     ProductStatus,
     RevisionStatus,
 )
+from catalogue.policies import is_orderable
 from catalogue.pricing import unit_price_for
 from catalogue.search import SearchParams
 from catalogue.states import CONFORMANCE, PRODUCT, REVISION
@@ -195,11 +196,7 @@ def product_detail(request, pk: int):
             quantity = None
             quantity_error = "Enter a whole number of units, 1 or more."
     breaks = list(product.price_breaks.all())
-    may_requisition = (
-        product.status == ProductStatus.PUBLISHED
-        and product.is_compliant
-        and has_role(request.user, Role.BUYER)
-    )
+    may_requisition = has_role(request.user, Role.BUYER) and is_orderable(product)
     open_requisitions = (
         list(
             requisitions_visible_to(request.user)

@@ -19,6 +19,7 @@ from django.utils import timezone
 from accounts.models import Organisation, User
 from catalogue import compliance
 from catalogue.models import Category, Conformance, PriceBreak, Product, ProductStatus
+from catalogue.policies import orderable_products
 from procurement import notifications, services
 from procurement.models import JointRequisition, Participation, RequisitionStatus
 from procurement.policies import sign_off
@@ -77,10 +78,7 @@ def demo_products() -> list[Product]:
     """Four published, compliant products with price breaks: the catalogue's if it has
     them, else ones added here."""
     existing = list(
-        Product.objects.filter(status=ProductStatus.PUBLISHED, is_compliant=True)
-        .filter(price_breaks__min_quantity__gt=1)
-        .distinct()
-        .order_by("pk")[:50]
+        orderable_products().filter(price_breaks__min_quantity__gt=1).distinct().order_by("pk")[:50]
     )
     usable = _verifiably_compliant(existing)
     if len(usable) >= 4:

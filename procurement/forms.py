@@ -139,3 +139,13 @@ class SignOffForm(Form):
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 4}),
     )
+
+
+class ReleaseForm(Form):
+    reason = forms.CharField(
+        label="Reason for releasing the force",
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Recorded in the audit trail; the other shares are re-priced.",
+        error_messages={"required": "Enter the reason for releasing the force."},
+    )

@@ -77,6 +77,12 @@ class JointRequisition(models.Model):
         related_name="+",
         help_text="The published revision when the requisition opened.",
     )
+    locked_price_breaks = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="The price breaks in force when the requisition opened "
+        '([{"min_quantity": 1, "unit_price": "9.00"}, ...]): the pool is priced from them.',
+    )
     lead_force = models.ForeignKey(
         "accounts.Organisation", on_delete=models.PROTECT, related_name="led_requisitions"
     )
@@ -164,6 +170,7 @@ class ParticipationStatus(models.TextChoices):
     AWAITING_APPROVAL = "awaiting_approval", "Awaiting finance approval"
     APPROVED = "approved", "Approved"
     REJECTED = "rejected", "Rejected by finance"
+    RELEASED = "released", "Released by the commercial lead"
 
 
 class Participation(models.Model):
@@ -223,6 +230,25 @@ class Participation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.force} x{self.quantity} in {self.joint_requisition}"
+
+
+class ParticipationQuantityChange(models.Model):
+    """Who set a participation's quantity, each time it was set (at start, join, rejoin and
+    change): nobody here may approve or reject the share (separation of duties)."""
+
+    participation = models.ForeignKey(
+        Participation, on_delete=models.CASCADE, related_name="quantity_changes"
+    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    old_quantity = models.PositiveIntegerField(null=True, blank=True)
+    new_quantity = models.PositiveIntegerField()
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["participation", "at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.user} set {self.participation} to {self.new_quantity}"
 
 
 class ApprovalDecision(models.TextChoices):

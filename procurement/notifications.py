@@ -19,6 +19,7 @@ from django.urls import reverse
 from accounts.models import Membership, OrganisationKind, Role, User
 from core.money import format_gbp
 from procurement.models import JointRequisition, Participation, ParticipationStatus
+from procurement.policies.approval import quantity_setter_ids
 
 EVENTS = {
     "shares_awaiting_approval": "Your force's share awaits approval",
@@ -28,6 +29,7 @@ EVENTS = {
     "ready_to_award": "A joint requisition is ready to award",
     "awarded": "A joint requisition has been awarded",
     "cancelled": "A joint requisition has been cancelled",
+    "product_unorderable": "The product of your joint requisition can no longer be ordered",
 }
 
 
@@ -103,7 +105,9 @@ def build(event: str, requisition_id: int, participation_ids: list[int]) -> list
             recipients.setdefault(user.email, {"user": user, **extra})
 
     participations = list(
-        Participation.objects.filter(joint_requisition=requisition).select_related("force")
+        Participation.objects.filter(joint_requisition=requisition)
+        .select_related("force")
+        .prefetch_related("quantity_changes")
     )
     chosen = [p for p in participations if p.pk in set(participation_ids)]
     if event in ("shares_awaiting_approval", "second_approval_needed"):
@@ -127,7 +131,7 @@ def build(event: str, requisition_id: int, participation_ids: list[int]) -> list
             deciders = [
                 m.user
                 for m in finance_by_force.get(participation.force_id, [])
-                if m.user_id not in (participation.entered_by_id, participation.last_changed_by_id)
+                if m.user_id not in quantity_setter_ids(participation)
                 and (
                     event != "second_approval_needed"
                     or (
@@ -144,6 +148,15 @@ def build(event: str, requisition_id: int, participation_ids: list[int]) -> list
             )
     elif event in ("break_reached", "close_blocked"):
         add(_users(force_ids=[requisition.lead_force_id], roles=[Role.BUYER]))
+        add([requisition.created_by])
+    elif event == "product_unorderable":
+        from catalogue.policies import orderable_problem
+
+        context["problem"] = (
+            orderable_problem(requisition.product) or "It could not be ordered for a while."
+        )
+        taking_part = [p.force_id for p in participations if p.status == ParticipationStatus.ACTIVE]
+        add(_users(force_ids=taking_part, roles=[Role.BUYER, Role.FINANCE]))
         add([requisition.created_by])
     elif event == "ready_to_award":
         add(_commercial_leads(), queue_link=_absolute(reverse("procurement:commercial_queue")))

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.conf import settings
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 
@@ -25,7 +26,8 @@ from accounts.permissions import (
     memberships_of,
     organisations_of,
 )
-from catalogue.models import PriceBreak, Product, ProductStatus
+from catalogue.models import Product
+from catalogue.policies import orderable_products
 from procurement import arithmetic
 from procurement.models import (
     Approval,
@@ -41,6 +43,7 @@ from procurement.models import (
     ProcurementThreshold,
     RequisitionStatus,
 )
+from procurement.policies.pledging import open_for_pledges_q
 
 # Participations that count towards the pooled quantity at each stage.
 PLEDGED = (ParticipationStatus.ACTIVE,)
@@ -120,14 +123,39 @@ def order_lines_visible_to(user: User, order: Order) -> list[OrderLine]:
 
 
 def with_participations(queryset: QuerySet[JointRequisition]) -> QuerySet[JointRequisition]:
-    """Prefetch participations (with their forces) and price breaks: constant queries."""
+    """Prefetch participations (with their forces): constant queries. The price breaks are
+    the requisition's own (locked when it opened)."""
     return queryset.prefetch_related(
         Prefetch(
             "participations",
             queryset=Participation.objects.select_related("force").order_by("force__name"),
         ),
-        Prefetch("product__price_breaks", queryset=PriceBreak.objects.order_by("min_quantity")),
     )
+
+
+@dataclass(frozen=True)
+class LockedBreak:
+    """A price break as recorded on a requisition when it opened."""
+
+    min_quantity: int
+    unit_price: Decimal
+
+
+def lock_price_breaks(product: Product) -> list[dict]:
+    """The product's breaks now, as recorded on a requisition that opens (the price lock)."""
+    return [
+        {"min_quantity": b.min_quantity, "unit_price": f"{b.unit_price:.2f}"}
+        for b in sorted(product.price_breaks.all(), key=lambda b: b.min_quantity)
+    ]
+
+
+def price_breaks_of(requisition: JointRequisition) -> list[LockedBreak]:
+    """The breaks a requisition is priced from: those locked when it opened, never the
+    product's current ones."""
+    return [
+        LockedBreak(int(row["min_quantity"]), Decimal(str(row["unit_price"])))
+        for row in sorted(requisition.locked_price_breaks, key=lambda r: int(r["min_quantity"]))
+    ]
 
 
 def counted_participations(requisition: JointRequisition) -> list[Participation]:
@@ -142,15 +170,55 @@ def requisition_aggregation(requisition: JointRequisition) -> arithmetic.Aggrega
     While open they are indicative, from the quantities pledged so far; once closed the
     same quantities give the figures fixed at close (the pooled price is stored).
     """
-    breaks = list(requisition.product.price_breaks.all())
+    breaks = price_breaks_of(requisition)
     counted = counted_participations(requisition)
     return arithmetic.aggregate(breaks, [(p.pk, p.quantity) for p in counted])
+
+
+def estimated_share_with_vat(
+    requisition: JointRequisition, participation: Participation
+) -> Decimal | None:
+    """A pledged share including VAT at the pooled price of the quantities pledged so far
+    (from the locked breaks), or None when it cannot be priced."""
+    breaks = price_breaks_of(requisition)
+    counted = counted_participations(requisition)
+    if not breaks or participation.pk not in {p.pk for p in counted}:
+        return None
+    try:
+        pool = arithmetic.pool(breaks, [(p.pk, p.quantity) for p in counted], settings.VAT_RATE)
+    except arithmetic.AmountTooLarge:
+        return None
+    return pool.share_for(participation.pk).total
+
+
+def approval_warning(
+    requisition: JointRequisition, participation: Participation, limit: Decimal | None
+) -> str | None:
+    """The buyer's warning when no finance approver of the force could approve the share
+    as pledged (``procurement.policies.approval``)."""
+    from procurement.policies.approval import uncovered_warning
+
+    amount = estimated_share_with_vat(requisition, participation)
+    if amount is None:
+        return None
+    return uncovered_warning(participation.force, amount, limit)
+
+
+def approval_warning_for(participation: Participation) -> str | None:
+    """The same warning, loading what it needs (after a join or a change)."""
+    from procurement.policies.approval import highest_approval_limit
+
+    requisition = with_participations(
+        JointRequisition.objects.filter(pk=participation.joint_requisition_id)
+    ).get()
+    current = next(p for p in requisition.participations.all() if p.pk == participation.pk)
+    return approval_warning(requisition, current, highest_approval_limit(current.force))
 
 
 def saving_for_joining(
     requisition: JointRequisition, quantity: int, pledged: int | None = None
 ) -> arithmetic.JoiningSaving | None:
-    breaks = list(requisition.product.price_breaks.all())
+    breaks = price_breaks_of(requisition)
     if not breaks or quantity < 1:
         return None
     if pledged is None:
@@ -163,7 +231,7 @@ def open_requisitions_to_join(user: User) -> QuerySet[JointRequisition]:
     force_ids = [o.pk for o in forces_where(user, Role.BUYER)]
     return with_participations(
         requisitions_visible_to(user)
-        .filter(status=RequisitionStatus.OPEN)
+        .filter(open_for_pledges_q(now()))
         .exclude(
             Exists(
                 Participation.objects.filter(
@@ -188,7 +256,8 @@ def approval_queue_for(user: User) -> QuerySet[Participation]:
         )
         .select_related("force", "joint_requisition", "joint_requisition__product", "entered_by")
         .prefetch_related(
-            Prefetch("approvals", queryset=Approval.objects.select_related("approver"))
+            Prefetch("approvals", queryset=Approval.objects.select_related("approver")),
+            "quantity_changes",
         )
         .order_by("joint_requisition__closed_at", "pk")
     )
@@ -340,13 +409,8 @@ def waiting_for_commercial_lead() -> int:
 
 
 def products_to_requisition(query: str = "") -> QuerySet[Product]:
-    """Published, compliant products with price breaks, for the product picker."""
-    products = (
-        Product.objects.filter(status=ProductStatus.PUBLISHED, is_compliant=True)
-        .filter(Exists(PriceBreak.objects.filter(product=OuterRef("pk"))))
-        .select_related("supplier", "category")
-        .order_by("name", "pk")
-    )
+    """Orderable products (``catalogue.policies``), for the product picker."""
+    products = orderable_products().select_related("supplier", "category").order_by("name", "pk")
     for word in query.split()[:8]:
         products = products.filter(
             Q(name__icontains=word)

@@ -30,8 +30,8 @@ from django.utils import timezone
 from accounts import audit
 from accounts import permissions as rules
 from accounts.models import Organisation, User
-from catalogue import compliance
-from catalogue.models import PriceBreak, Product, ProductStatus
+from catalogue.models import Product
+from catalogue.policies import orderable_problem
 from catalogue.pricing import unit_price_for
 from core.errors import DomainError, InvalidTransition, NotFound, NotPermitted
 from core.invariants import present
@@ -46,12 +46,15 @@ from procurement.models import (
     OrderLine,
     OrderStatus,
     Participation,
+    ParticipationQuantityChange,
     ParticipationStatus,
     RequisitionStatus,
     SignOffGrounds,
     ThresholdKind,
 )
-from procurement.policies import sign_off
+from procurement.policies import approval as approval_policy
+from procurement.policies import cancelling, pledging, sign_off
+from procurement.policies.approval import is_fully_approved, share_with_vat
 
 RS = RequisitionStatus
 PS = ParticipationStatus
@@ -214,23 +217,14 @@ def requisition_start(
     needed_by: datetime.date | None = None,
     internal_note: str = "",
 ) -> JointRequisition:
-    """A buyer opens a requisition for a published, compliant product; their force leads."""
+    """A buyer opens a requisition for an orderable product; their force leads. The price
+    breaks in force now are locked on the requisition: the pool is priced from them."""
     if not rules.can_start_requisition(user, force):
         raise NotPermitted(f"Only a buyer of {force.name} can start a requisition for it.")
     product = Product.objects.select_for_update().select_related("supplier").get(pk=product.pk)
-    if product.status != ProductStatus.PUBLISHED:
-        raise DomainError(
-            "This product is not published in the catalogue: it cannot be requisitioned.",
-            field="product",
-        )
-    if not product.is_compliant:
-        raise DomainError(
-            "This product does not conform to the network code's standards: "
-            "it cannot be requisitioned.",
-            field="product",
-        )
-    if not PriceBreak.objects.filter(product=product).exists():
-        raise DomainError("This product has no prices yet.", field="product")
+    problem = orderable_problem(product)
+    if problem:
+        raise DomainError(problem, field="product")
     now = timezone.now()
     if closes_at is None or timezone.is_naive(closes_at):
         raise DomainError("Enter the closing date and time with a time zone.", field="closes_at")
@@ -252,6 +246,7 @@ def requisition_start(
         ocid=new_ocid(),
         product=product,
         product_revision_id=product.published_revision_id,
+        locked_price_breaks=selectors.lock_price_breaks(product),
         lead_force=force,
         created_by=user,
         title=title or f"{product.name}: joint requisition",
@@ -271,6 +266,7 @@ def requisition_start(
         entered_by=user,
         last_changed_by=user,
     )
+    _record_quantity(participation, user, None)
     audit.record(
         actor=user,
         action="requisition.opened",
@@ -282,11 +278,21 @@ def requisition_start(
     return requisition
 
 
+def _record_quantity(participation: Participation, user: User, old: int | None) -> None:
+    """Remember who set the quantity (separation of duties reads every setter)."""
+    ParticipationQuantityChange.objects.create(
+        participation=participation,
+        user=user,
+        old_quantity=old,
+        new_quantity=participation.quantity,
+    )
+
+
 def _price_break_reached(requisition: JointRequisition, before: int, after: int) -> bool:
     """Whether pledges moved the total onto a cheaper break (the lead may want to close)."""
     if after <= before:
         return False
-    breaks = list(PriceBreak.objects.filter(product_id=requisition.product_id))
+    breaks = selectors.price_breaks_of(requisition)
     if not breaks:
         return False
     price_before = unit_price_for(breaks, before) if before >= 1 else None
@@ -297,12 +303,16 @@ def _active_total(participations: Iterable[Participation]) -> int:
     return sum(p.quantity for p in participations if p.status == PS.ACTIVE)
 
 
-def _require_open(requisition: JointRequisition, doing: str) -> None:
-    if requisition.status != RS.OPEN:
-        raise InvalidTransition(
-            f"This requisition is {requisition.get_status_display().lower()}: "
-            f"you can no longer {doing}."
-        )
+def _require_open_for_pledges(requisition: JointRequisition, doing: str) -> None:
+    problem = pledging.pledging_problem(requisition, timezone.now(), doing)
+    if problem:
+        raise InvalidTransition(problem)
+
+
+def _require_orderable(requisition: JointRequisition) -> None:
+    problem = orderable_problem(requisition.product)
+    if problem:
+        raise InvalidTransition(problem, field="product")
 
 
 @transaction.atomic
@@ -324,7 +334,8 @@ def participation_join(
         delivery_address=delivery_address, cost_centre=cost_centre, internal_note=internal_note
     )
     locked = _lock_requisition(requisition)
-    _require_open(locked, "join it")
+    _require_open_for_pledges(locked, "join it")
+    _require_orderable(locked)
     participations = _lock_participations(locked)
     total_before = _active_total(participations)
     existing = next((p for p in participations if p.force_id == force.pk), None)
@@ -342,6 +353,7 @@ def participation_join(
             field="force",
         )
     if existing is not None:
+        old_quantity = existing.quantity
         participation = transition(
             existing,
             PS.ACTIVE,
@@ -350,6 +362,7 @@ def participation_join(
             organisation=force,
             changes=fields,
         )
+        _record_quantity(participation, user, old_quantity)
     else:
         try:
             with transaction.atomic():
@@ -364,6 +377,7 @@ def participation_join(
             raise InvalidTransition(
                 f"{force.name} already takes part in this requisition.", field="force"
             ) from error
+        _record_quantity(participation, user, None)
         audit.record(
             actor=user,
             action="participation.joined",
@@ -394,13 +408,17 @@ def participation_change(
     if quantity is not None:
         quantity = _validated_quantity(quantity)
     locked = _lock_requisition(participation.joint_requisition_id)
-    _require_open(locked, "change your force's part")
+    _require_open_for_pledges(locked, "change your force's part")
     participations = _lock_participations(locked)
     current = _find(participations, participation.pk)
     if current.status != PS.ACTIVE:
         raise InvalidTransition(
             "Your force has withdrawn from this requisition: join it again instead."
         )
+    old_quantity = current.quantity
+    quantity_changes = quantity is not None and quantity != old_quantity
+    if quantity_changes:
+        _require_orderable(locked)
     total_before = _active_total(participations)
     address, centre, note = _validated_details(
         delivery_address=current.delivery_address if delivery_address is None else delivery_address,
@@ -415,6 +433,8 @@ def participation_change(
         current.needed_by = needed_by
     current.last_changed_by = user
     current.save()
+    if quantity_changes:
+        _record_quantity(current, user, old_quantity)
     audit.record(
         actor=user,
         action="participation.changed",
@@ -435,13 +455,12 @@ def participation_withdraw(*, participation: Participation, user: User) -> Parti
     """A force leaves an open requisition. The lead force cancels instead of withdrawing."""
     _require_buyer(user, participation.force)
     locked = _lock_requisition(participation.joint_requisition_id)
-    _require_open(locked, "withdraw from it")
+    _require_open_for_pledges(locked, "withdraw from it")
     participations = _lock_participations(locked)
     current = _find(participations, participation.pk)
-    if current.force_id == locked.lead_force_id:
-        raise InvalidTransition(
-            "The lead force cannot withdraw from its own requisition: cancel it instead."
-        )
+    problem = pledging.withdraw_problem(locked, current, timezone.now())
+    if problem:
+        raise InvalidTransition(problem)
     ocds.publish_pool_change(locked, leaving=current)
     return transition(
         current,
@@ -456,27 +475,14 @@ def participation_withdraw(*, participation: Participation, user: User) -> Parti
 # Closing.
 
 
-def _product_problem(product: Product) -> str | None:
-    """Why the product can no longer be ordered, or None."""
-    if product.status != ProductStatus.PUBLISHED:
-        return (
-            f"{product.name} is no longer published in the catalogue "
-            f"(it is {product.get_status_display().lower()}): it cannot be ordered."
-        )
-    if not compliance.compute([product.pk]).get(product.pk, False):
-        return (
-            f"{product.name} no longer conforms to the network code's standards "
-            "(a conformance has lapsed or been withdrawn): it cannot be ordered."
-        )
-    return None
-
-
 def _price(
     requisition: JointRequisition, participations: Sequence[Participation]
 ) -> arithmetic.Pool:
-    breaks = list(PriceBreak.objects.filter(product_id=requisition.product_id))
+    """The pool priced from the breaks locked when the requisition opened (the price lock),
+    never from the product's current ones."""
+    breaks = selectors.price_breaks_of(requisition)
     if not breaks:
-        raise InvalidTransition("The product has no prices: it cannot be ordered.")
+        raise InvalidTransition("The requisition has no prices: it cannot be ordered.")
     try:
         return arithmetic.pool(
             breaks, [(p.pk, p.quantity) for p in participations], settings.VAT_RATE
@@ -563,9 +569,7 @@ def requisition_close(
         )
     if user is None and locked.closes_at > now:
         raise InvalidTransition("This requisition is not due to close yet.")
-    problem = _product_problem(locked.product)
-    if problem:
-        raise InvalidTransition(problem, field="product")
+    _require_orderable(locked)
     participations = _lock_participations(locked)
     counted = [p for p in participations if p.status == PS.ACTIVE]
     if not counted:
@@ -660,16 +664,6 @@ def _current_approvals(participation: Participation) -> list[Approval]:
     )
 
 
-def share_with_vat(participation: Participation) -> Decimal:
-    return (participation.share or Decimal("0.00")) + (participation.vat or Decimal("0.00"))
-
-
-def is_fully_approved(participation: Participation, approvals: Sequence[Approval]) -> bool:
-    """Approved once someone whose limit covers the share (including VAT) has approved it."""
-    amount = share_with_vat(participation)
-    return any(a.approver_limit >= amount for a in approvals)
-
-
 def _lock_for_decision(
     participation: Participation, approver: User, *, deciding: str
 ) -> tuple[JointRequisition, list[Participation], Participation, Decimal]:
@@ -685,11 +679,9 @@ def _lock_for_decision(
             f"This share is {current.get_status_display().lower()} and the requisition is "
             f"{locked.get_status_display().lower()}: there is nothing to {deciding}."
         )
-    if approver.pk in (current.entered_by_id, current.last_changed_by_id):
-        raise NotPermitted(
-            "You entered or last changed this participation, so someone else must decide on "
-            "its share (separation of duties)."
-        )
+    problem = approval_policy.separation_problem(approver, current)
+    if problem:
+        raise NotPermitted(problem)
     if Approval.objects.filter(
         participation=current, approver=approver, round=current.approval_round
     ).exists():
@@ -717,7 +709,7 @@ def participation_approve(
     )
     amount = share_with_vat(current)
     earlier = _current_approvals(current)
-    covers = limit >= amount
+    covers = approval_policy.limit_covers(limit, amount)
     if not covers and earlier:
         raise NotPermitted(
             f"This share of {_gbp(amount)} is above your approval limit of {_gbp(limit)} and "
@@ -822,6 +814,59 @@ def participation_reject(
         return approval
     _reprice(locked, remaining, approver)
     return approval
+
+
+@transaction.atomic
+def participation_release(
+    *, participation: Participation, user: User, reason: str
+) -> Participation:
+    """The commercial lead releases a force whose share no finance approver of it can cover
+    (after close): the force drops out and the others are re-priced, as after a rejection."""
+    if not approval_policy.may_release(user):
+        raise NotPermitted("Only the ICT company's commercial lead can release a force.")
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError("Enter the reason for releasing the force.", field="reason")
+    if len(reason) > MAX_TEXT:
+        raise DomainError(f"The reason must be {MAX_TEXT:,} characters or fewer.", field="reason")
+    locked = _lock_requisition(participation.joint_requisition_id)
+    participations = _lock_participations(locked)
+    current = _find(participations, participation.pk)
+    limits = approval_policy.highest_approval_limits([current.force_id])
+    problem = approval_policy.release_problem(locked, current, limits)
+    if problem:
+        raise InvalidTransition(problem)
+    transition(
+        current,
+        PS.RELEASED,
+        actor=user,
+        action="participation.released",
+        organisation=current.force,
+        details={
+            "reason": reason,
+            "share_including_vat": share_with_vat(current),
+            "highest_approval_limit": limits.get(current.force_id),
+        },
+    )
+    remaining = [p for p in participations if _in_order(p)]
+    if not remaining:
+        transition(
+            locked,
+            RS.CANCELLED,
+            actor=user,
+            action="requisition.cancelled",
+            organisation=locked.lead_force,
+            changes={
+                "cancelled_at": timezone.now(),
+                "cancelled_by": user,
+                "cancellation_reason": f"The only force taking part was released: {reason}",
+            },
+        )
+        ocds.publish_cancellation(locked)
+        notifications.queue("cancelled", requisition_id=locked.pk)
+        return current
+    _reprice(locked, remaining, user)
+    return current
 
 
 def _reprice(
@@ -981,10 +1026,7 @@ def requisition_award(*, requisition: JointRequisition, user: User) -> Order:
     in_order = [p for p in participations if _in_order(p)]
     if not in_order or any(p.status != PS.APPROVED for p in in_order):
         raise InvalidTransition("Every force's share must be approved before the award.")
-    if locked.product.status != ProductStatus.PUBLISHED:
-        raise InvalidTransition(
-            f"{locked.product.name} is no longer published: it cannot be awarded.", field="product"
-        )
+    _require_orderable(locked)
     # Fixed when the requisition closed: an approved requisition always has them.
     unit_price = present(locked.pooled_unit_price, "An approved requisition's unit price")
     subtotal = present(locked.subtotal, "An approved requisition's subtotal")
@@ -1055,10 +1097,9 @@ def requisition_cancel(
         raise NotPermitted(
             "Only a buyer of the lead force or the ICT company's commercial lead can cancel."
         )
-    if locked.status not in (RS.OPEN, RS.CLOSED, RS.APPROVED):
-        raise InvalidTransition(
-            f"This requisition is {locked.get_status_display().lower()}: it cannot be cancelled."
-        )
+    problem = cancelling.cancel_problem(locked)
+    if problem:
+        raise InvalidTransition(problem)
     transition(
         locked,
         RS.CANCELLED,

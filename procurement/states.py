@@ -8,12 +8,16 @@ queued, rendered by a worker (retried after a transient error), done or failed; 
 lead puts a failed one back in the queue.
 
 The rules of the business (open for pledges, separation of duties, limits, thresholds, ...)
-are the policies of ``procurement.policies``; the services call them before they move.
+are the policies of ``procurement.policies``; the services call them before they move, and
+the moves that depend on them carry them as named guards, so no move skips them.
 """
 
 from typing import Any
 
+from django.utils import timezone
+
 from accounts import audit
+from catalogue.policies import orderable_problem
 from core.state import StateMachine, move
 from procurement.models import (
     Document,
@@ -25,6 +29,7 @@ from procurement.models import (
     ParticipationStatus,
     RequisitionStatus,
 )
+from procurement.policies import pledging, sign_off
 
 RS = RequisitionStatus
 PS = ParticipationStatus
@@ -32,12 +37,38 @@ OS = OrderStatus
 DS = DocumentStatus
 
 
+# Guards: the policies that a move depends on, asked again at the move itself (services ask
+# them first, to refuse with the right field; pages and the API ask them to decide what to
+# offer). Each takes the instance and the context a service passes (``now``).
+
+
+def product_is_orderable(requisition: JointRequisition, **context: Any) -> str | None:
+    """Close and award only a product that is published, compliant now and priced."""
+    return orderable_problem(requisition.product)
+
+
+def sign_off_given(requisition: JointRequisition, **context: Any) -> str | None:
+    """Award only with every sign-off the threshold and split-purchase rules require."""
+    return sign_off.sign_off_missing(
+        requisition, sign_off.sign_off_requirement(requisition, now=context.get("now"))
+    )
+
+
+def open_for_pledges(participation: Participation, **context: Any) -> str | None:
+    """Withdraw or rejoin only while the requisition is open and before ``closes_at``."""
+    now = context.get("now") or timezone.now()
+    return pledging.pledging_problem(participation.joint_requisition, now, "do that")
+
+
 REQUISITION: StateMachine[JointRequisition] = StateMachine(
     model=JointRequisition,
     table={
-        RS.OPEN: [move(RS.CLOSED), move(RS.CANCELLED)],
+        RS.OPEN: [move(RS.CLOSED, product_is_orderable), move(RS.CANCELLED)],
         RS.CLOSED: [move(RS.APPROVED), move(RS.CANCELLED)],
-        RS.APPROVED: [move(RS.AWARDED), move(RS.CANCELLED)],
+        RS.APPROVED: [
+            move(RS.AWARDED, product_is_orderable, sign_off_given),
+            move(RS.CANCELLED),
+        ],
         RS.AWARDED: [move(RS.CONTRACTED)],
         RS.CONTRACTED: [],
         RS.CANCELLED: [],
@@ -48,17 +79,20 @@ REQUISITION: StateMachine[JointRequisition] = StateMachine(
 PARTICIPATION: StateMachine[Participation] = StateMachine(
     model=Participation,
     table={
-        PS.ACTIVE: [move(PS.WITHDRAWN), move(PS.AWAITING_APPROVAL)],
-        PS.WITHDRAWN: [move(PS.ACTIVE)],
+        PS.ACTIVE: [move(PS.WITHDRAWN, open_for_pledges), move(PS.AWAITING_APPROVAL)],
+        PS.WITHDRAWN: [move(PS.ACTIVE, open_for_pledges)],
         # One move a line: a new way out of awaiting approval is one line here (a status
         # named only as a target is final).
         PS.AWAITING_APPROVAL: [
             move(PS.APPROVED),
             move(PS.REJECTED),
+            # A share no approver of its force can cover, released by the commercial lead.
+            move(PS.RELEASED),
         ],
         # A share that rises when another force's share is rejected is approved again.
         PS.APPROVED: [move(PS.AWAITING_APPROVAL)],
         PS.REJECTED: [],
+        PS.RELEASED: [],
     },
     auditor=audit,
 )

@@ -27,6 +27,11 @@ urlpatterns = [
     path(
         "shares/<int:pk>/decide/", guarded(views.participation_decide), name="participation_decide"
     ),
+    path(
+        "shares/<int:pk>/release/",
+        guarded(views.participation_release),
+        name="participation_release",
+    ),
     path("<int:pk>/", guarded(views.requisition_detail), name="requisition_detail"),
     path("<int:pk>/take-part/", guarded(views.participation_edit), name="participation_edit"),
     path(

@@ -14,6 +14,7 @@ from accounts import permissions as rules
 from accounts.models import Organisation, OrganisationKind, Role
 from accounts.selectors import acting_organisation
 from catalogue.models import Product
+from catalogue.policies import orderable_problem
 from core.errors import DomainError, NotPermitted
 from core.money import format_gbp
 from core.pages import add_domain_error
@@ -24,6 +25,7 @@ from procurement.forms import (
     ParticipationForm,
     ProductSearchForm,
     QuantityForm,
+    ReleaseForm,
     RequisitionStartForm,
     SignOffForm,
 )
@@ -32,8 +34,9 @@ from procurement.models import (
     ParticipationStatus,
     RequisitionStatus,
 )
-from procurement.policies import sign_off
-from procurement.states import PARTICIPATION, REQUISITION
+from procurement.policies import approval as approval_policy
+from procurement.policies import cancelling, pledging, sign_off
+from procurement.states import REQUISITION
 
 STATUS_ORDER = [
     RequisitionStatus.OPEN,
@@ -58,7 +61,9 @@ def acting_force(request, role: str) -> Organisation | None:
 
 def _requisition_or_404(request, pk: int) -> JointRequisition:
     queryset = selectors.with_participations(selectors.requisitions_visible_to(request.user))
-    return get_object_or_404(queryset.select_related("product__supplier", "created_by"), pk=pk)
+    return get_object_or_404(
+        queryset.select_related("product__supplier", "created_by", "product_revision"), pk=pk
+    )
 
 
 def _fail(request, error: DomainError):
@@ -230,10 +235,33 @@ def requisition_detail(request, pk: int):
     own = next(
         (r for r in rows if buyer_force and r["participation"].force_id == buyer_force.pk), None
     )
-    is_open = requisition.status == RequisitionStatus.OPEN
+    now = selectors.now()
+    own_participation = own["participation"] if own else None
+    offer = pledging.pledge_offer(
+        requisition,
+        own_participation,
+        takes_part_for_force=buyer_force is not None
+        and rules.can_take_part_for(request.user, buyer_force),
+        now=now,
+    )
     counted_rows = [r for r in rows if r["counted"]]
     chart = None
-    breaks = list(requisition.product.price_breaks.all())
+    breaks = selectors.price_breaks_of(requisition)
+    limits = approval_policy.highest_approval_limits({r["participation"].force_id for r in rows})
+    approval_warning = None
+    if offer.can_change and own_participation is not None:
+        approval_warning = selectors.approval_warning(
+            requisition, own_participation, limits.get(own_participation.force_id)
+        )
+    blocking = approval_policy.blocking_shares(
+        requisition, [r["participation"] for r in rows], limits
+    )
+    product_problem = (
+        orderable_problem(requisition.product)
+        if requisition.status
+        in (RequisitionStatus.OPEN, RequisitionStatus.CLOSED, RequisitionStatus.APPROVED)
+        else None
+    )
     if counted_rows and breaks:
         description = _chart_description(requisition, aggregation)
         chart = charts.quantity_chart(
@@ -243,7 +271,7 @@ def requisition_detail(request, pk: int):
             description=description,
         )
     joining = None
-    if is_open and buyer_force and (own is None or own["participation"].status != "active"):
+    if offer.can_join:
         joining = selectors.saving_for_joining(requisition, 1, pledged=aggregation.total_quantity)
     order = (
         getattr(requisition, "order", None)
@@ -265,18 +293,19 @@ def requisition_detail(request, pk: int):
         "finance_force": finance_force,
         "joining": joining,
         "order": order,
-        "can_join": is_open
-        and buyer_force is not None
-        and (own is None or PARTICIPATION.can(own["participation"], ParticipationStatus.ACTIVE)),
-        "can_change": is_open and own is not None and own["participation"].status == "active",
-        "can_withdraw": is_open
-        and own is not None
-        and PARTICIPATION.can(own["participation"], ParticipationStatus.WITHDRAWN)
-        and own["participation"].force_id != requisition.lead_force_id,
-        "can_close": is_open and rules.can_close_requisition(request.user, requisition),
-        "can_cancel": REQUISITION.can(requisition, RequisitionStatus.CANCELLED)
-        and rules.can_cancel_requisition(request.user, requisition),
+        "open_for_pledges": offer.open_for_pledges,
+        "can_join": offer.can_join,
+        "can_change": offer.can_change,
+        "can_withdraw": offer.can_withdraw,
+        "can_close": REQUISITION.can(requisition, RequisitionStatus.CLOSED)
+        and rules.can_close_requisition(request.user, requisition),
+        "can_cancel": cancelling.may_cancel(request.user, requisition),
         "is_commercial_lead": rules.is_commercial_lead(request.user),
+        "approval_warning": approval_warning,
+        "blocking": blocking,
+        "can_release": approval_policy.may_release(request.user),
+        "release_form": ReleaseForm(),
+        "product_problem": product_problem,
         **_sign_off_context(request, requisition),
         "vat_rate_percent": _percent(requisition.vat_rate),
     }
@@ -317,6 +346,12 @@ def participation_edit(request, pk: int):
         raise NotPermittedPage("Only a force's buyer can take part in a requisition.")
     existing = next((p for p in requisition.participations.all() if p.force_id == force.pk), None)
     changing = existing is not None and existing.status == ParticipationStatus.ACTIVE
+    problem = pledging.pledging_problem(
+        requisition, selectors.now(), "change your force's part" if changing else "join it"
+    )
+    if problem:
+        messages.error(request, problem)
+        return redirect("procurement:requisition_detail", pk=requisition.pk)
     initial = {}
     if existing is not None:
         initial = {
@@ -331,9 +366,11 @@ def participation_edit(request, pk: int):
         data = form.cleaned_data
         try:
             if changing:
-                services.participation_change(participation=existing, user=request.user, **data)
+                participation = services.participation_change(
+                    participation=existing, user=request.user, **data
+                )
             else:
-                services.participation_join(
+                participation = services.participation_join(
                     requisition=requisition, user=request.user, force=force, **data
                 )
         except DomainError as error:
@@ -345,6 +382,9 @@ def participation_edit(request, pk: int):
                 if changing
                 else f"{force.name} has joined this requisition.",
             )
+            warning = selectors.approval_warning_for(participation)
+            if warning:
+                messages.warning(request, warning)
             return redirect("procurement:requisition_detail", pk=requisition.pk)
     aggregation = selectors.requisition_aggregation(requisition)
     return render(
@@ -489,17 +529,14 @@ def approval_queue(request):
         ]
         limit = rules.approval_limit(request.user, participation.force)
         decided = any(a.approver_id == request.user.pk for a in approvals)
-        entered = request.user.pk in (
-            participation.entered_by_id,
-            participation.last_changed_by_id,
-        )
+        entered = approval_policy.separation_problem(request.user, participation) is not None
         rows.append(
             {
                 "participation": participation,
                 "amount": amount,
                 "approvals": approvals,
                 "limit": limit,
-                "covers": limit is not None and limit >= amount,
+                "covers": approval_policy.limit_covers(limit, amount),
                 "decided": decided,
                 "entered": entered,
                 "needs_second": bool(approvals)
@@ -567,7 +604,8 @@ def participation_decide(request, pk: int):
             "approvals": approvals,
             "amount": amount,
             "limit": limit,
-            "covers": limit is not None and limit >= amount,
+            "covers": approval_policy.limit_covers(limit, amount),
+            "set_quantity": approval_policy.separation_problem(request.user, participation),
         },
     )
 
@@ -576,17 +614,41 @@ def participation_decide(request, pk: int):
 
 
 @login_required
+@require_POST
+def participation_release(request, pk: int):
+    """The commercial lead releases a force whose share no approver of it can cover."""
+    participation = get_object_or_404(selectors.participations_visible_to(request.user), pk=pk)
+    form = ReleaseForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    try:
+        services.participation_release(
+            participation=participation, user=request.user, reason=reason
+        )
+    except DomainError as error:
+        _fail(request, error)
+    else:
+        messages.success(
+            request,
+            f"{participation.force.name} has been released: the other shares are re-priced.",
+        )
+    return redirect("procurement:requisition_detail", pk=participation.joint_requisition_id)
+
+
+@login_required
 def commercial_queue(request):
     if not rules.is_commercial_lead(request.user):
         raise NotPermittedPage("This queue is for the ICT company's commercial leads.")
     queues = selectors.commercial_queue()
+    awaiting_approval = list(queues["awaiting_approval"])
+    blocked = approval_policy.blocked_requisition_ids(awaiting_approval)
     return render(
         request,
         "procurement/commercial_queue.html",
         {
             "to_sign_off": queues["to_sign_off"],
             "to_award": queues["to_award"],
-            "awaiting_approval": queues["awaiting_approval"],
+            "awaiting_approval": awaiting_approval,
+            "blocked": blocked,
         },
     )
 

@@ -14,6 +14,8 @@ from procurement.models import (
     Participation,
     SignOffGrounds,
 )
+from procurement.policies import approval as approval_policy
+from procurement.policies import pledging
 from procurement.policies import sign_off as sign_off_rules
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
@@ -101,6 +103,23 @@ class CancelSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=5000)
 
 
+class ReleaseSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=5000)
+
+
+class BlockingShareSerializer(serializers.Serializer):
+    """A share no finance approver of its force can cover, and the route out of it."""
+
+    participation = serializers.IntegerField(source="participation.pk")
+    force = serializers.CharField(source="participation.force.slug")
+    force_name = serializers.CharField(source="participation.force.name")
+    share_including_vat = serializers.DecimalField(source="amount", **MONEY)
+    highest_approval_limit = serializers.DecimalField(
+        source="highest_limit", allow_null=True, **MONEY
+    )
+    route = serializers.CharField()
+
+
 class ApprovalSerializer(serializers.ModelSerializer):
     approver = serializers.EmailField(source="approver.email", read_only=True)
 
@@ -145,6 +164,9 @@ class ParticipationSerializer(serializers.ModelSerializer):
     internal_note = serializers.SerializerMethodField()
     split_purchase_flag = serializers.SerializerMethodField()
     approvals = serializers.SerializerMethodField()
+    approval_warning = serializers.SerializerMethodField()
+    can_change = serializers.SerializerMethodField()
+    can_withdraw = serializers.SerializerMethodField()
 
     class Meta:
         model = Participation
@@ -167,6 +189,9 @@ class ParticipationSerializer(serializers.ModelSerializer):
             "internal_note",
             "split_purchase_flag",
             "approvals",
+            "approval_warning",
+            "can_change",
+            "can_withdraw",
             "created_at",
             "updated_at",
         ]
@@ -216,6 +241,31 @@ class ParticipationSerializer(serializers.ModelSerializer):
     def get_split_purchase_flag(self, participation):
         return participation.split_purchase_flag if self._private(participation) else None
 
+    def _offer(self, participation) -> pledging.PledgeOffer:
+        user = self.context["request"].user
+        return pledging.pledge_offer(
+            participation.joint_requisition,
+            participation,
+            takes_part_for_force=rules.can_take_part_for(user, participation.force),
+            now=selectors.now(),
+        )
+
+    @extend_schema_field(serializers.BooleanField())
+    def get_can_change(self, participation) -> bool:
+        """Whether you may change this participation now (its force's buyer, while the
+        requisition is open for pledges)."""
+        return self._offer(participation).can_change
+
+    @extend_schema_field(serializers.BooleanField())
+    def get_can_withdraw(self, participation) -> bool:
+        return self._offer(participation).can_withdraw
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_approval_warning(self, participation) -> str | None:
+        """In the answer to a join or a change: set when no finance approver of the force
+        could approve the share as pledged (including VAT, at the pooled price so far)."""
+        return self.context.get("approval_warnings", {}).get(participation.pk)
+
     @extend_schema_field(ApprovalSerializer(many=True, allow_null=True))
     def get_approvals(self, participation):
         if not self._private(participation):
@@ -239,6 +289,12 @@ class JointRequisitionSerializer(serializers.ModelSerializer):
     order = serializers.SerializerMethodField()
     needs_sign_off = serializers.SerializerMethodField()
     sign_off = serializers.SerializerMethodField()
+    open_for_pledges = serializers.SerializerMethodField()
+    locked_price_breaks = serializers.SerializerMethodField()
+    product_revision = serializers.IntegerField(
+        source="product_revision_id", read_only=True, allow_null=True
+    )
+    blocking_shares = serializers.SerializerMethodField()
 
     class Meta:
         model = JointRequisition
@@ -252,6 +308,7 @@ class JointRequisitionSerializer(serializers.ModelSerializer):
             "supplier",
             "lead_force",
             "status",
+            "open_for_pledges",
             "closes_at",
             "created_at",
             "closed_at",
@@ -271,6 +328,9 @@ class JointRequisitionSerializer(serializers.ModelSerializer):
             "cancelled_at",
             "cancellation_reason",
             "close_blocked_reason",
+            "product_revision",
+            "locked_price_breaks",
+            "blocking_shares",
             "participations",
             "order",
         ]
@@ -280,6 +340,29 @@ class JointRequisitionSerializer(serializers.ModelSerializer):
         if requisition.pk not in cache:
             cache[requisition.pk] = selectors.requisition_aggregation(requisition)
         return cache[requisition.pk]
+
+    @extend_schema_field(serializers.BooleanField())
+    def get_open_for_pledges(self, requisition) -> bool:
+        """Whether forces may join, change or withdraw now (open and before closes_at)."""
+        return pledging.is_open_for_pledges(requisition, selectors.now())
+
+    @extend_schema_field(BreakSerializer(many=True))
+    def get_locked_price_breaks(self, requisition):
+        """The price breaks in force when the requisition opened: it is priced from them."""
+        return BreakSerializer(selectors.price_breaks_of(requisition), many=True).data
+
+    @extend_schema_field(BlockingShareSerializer(many=True))
+    def get_blocking_shares(self, requisition):
+        """After close: shares no finance approver of their force can cover."""
+        if requisition.status != "closed":
+            return []
+        limits = self.context.get("_approval_limits")
+        if limits is None:
+            limits = self.context["_approval_limits"] = approval_policy.highest_approval_limits()
+        found = approval_policy.blocking_shares(
+            requisition, requisition.participations.all(), limits
+        )
+        return BlockingShareSerializer(found, many=True).data
 
     def get_total_quantity(self, requisition) -> int:
         if requisition.total_quantity is not None:

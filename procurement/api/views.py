@@ -9,7 +9,7 @@ from rest_framework.response import Response
 
 from accounts import permissions as rules
 from accounts.models import Organisation, Role
-from catalogue.models import PriceBreak, Product
+from catalogue.models import Product
 from core.api import IdFilter
 from core.errors import DomainError, NotPermitted
 from procurement import selectors, services
@@ -21,6 +21,7 @@ from procurement.api.serializers import (
     ParticipationChangeSerializer,
     ParticipationInputSerializer,
     ParticipationSerializer,
+    ReleaseSerializer,
     RequisitionInputSerializer,
     SignOffSerializer,
 )
@@ -136,9 +137,6 @@ class JointRequisitionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelVie
                     .prefetch_related(_approvals_prefetch())
                     .order_by("force__name"),
                 ),
-                Prefetch(
-                    "product__price_breaks", queryset=PriceBreak.objects.order_by("min_quantity")
-                ),
             )
             .order_by("-created_at", "-pk")
         )
@@ -193,10 +191,14 @@ class JointRequisitionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelVie
         participation = services.participation_join(
             requisition=requisition, user=request.user, force=force, **values
         )
+        warning = selectors.approval_warning_for(participation)
         return Response(
             ParticipationSerializer(
                 _participations(request.user).get(pk=participation.pk),
-                context=self.get_serializer_context(),
+                context={
+                    **self.get_serializer_context(),
+                    "approval_warnings": {participation.pk: warning},
+                },
             ).data,
             status=status.HTTP_201_CREATED,
         )
@@ -281,11 +283,10 @@ class ParticipationViewSet(
     def get_queryset(self):
         return _participations(self.request.user).order_by("joint_requisition_id", "force__name")
 
-    def _respond(self, pk: int) -> Response:
+    def _respond(self, pk: int, warning: str | None = None) -> Response:
         participation = self.get_queryset().get(pk=pk)
-        return Response(
-            ParticipationSerializer(participation, context=self.get_serializer_context()).data
-        )
+        context = {**self.get_serializer_context(), "approval_warnings": {pk: warning}}
+        return Response(ParticipationSerializer(participation, context=context).data)
 
     @extend_schema(
         summary="Change your force's quantity or details while the requisition is open",
@@ -296,10 +297,10 @@ class ParticipationViewSet(
         participation = self.get_object()
         data = ParticipationChangeSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        services.participation_change(
+        changed = services.participation_change(
             participation=participation, user=request.user, **data.validated_data
         )
-        return self._respond(participation.pk)
+        return self._respond(participation.pk, selectors.approval_warning_for(changed))
 
     def update(self, request, *args, **kwargs):
         return self.partial_update(request, *args, **kwargs)
@@ -327,6 +328,24 @@ class ParticipationViewSet(
             participation=participation,
             approver=request.user,
             comment=data.validated_data.get("comment", ""),
+        )
+        return self._respond(participation.pk)
+
+    @extend_schema(
+        summary="Release a force no finance approver of it can cover (commercial lead): "
+        "it drops out and the others are re-priced",
+        request=ReleaseSerializer,
+        responses={200: ParticipationSerializer, **ERRORS},
+    )
+    @action(detail=True, methods=["post"])
+    def release(self, request, pk=None):
+        participation = self.get_object()
+        data = ReleaseSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.participation_release(
+            participation=participation,
+            user=request.user,
+            reason=data.validated_data["reason"],
         )
         return self._respond(participation.pk)
 

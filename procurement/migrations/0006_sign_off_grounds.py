@@ -15,7 +15,7 @@ def record_grounds_of_earlier_sign_offs(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("procurement", "0004_documents_and_ocds"),
+        ("procurement", "0005_price_lock_and_quantity_history"),
     ]
 
     operations = [

@@ -17,6 +17,7 @@ STATUS_TAGS = {
     "withdrawn": "govuk-tag--grey",
     "awaiting_approval": "govuk-tag--yellow",
     "rejected": "govuk-tag--red",
+    "released": "govuk-tag--orange",
     "placed": "govuk-tag--purple",
 }
 

@@ -249,7 +249,7 @@ def test_a_lapsed_conformance_blocks_the_close_with_the_reason(requisition, buye
     with pytest.raises(InvalidTransition) as caught:
         services.requisition_close(requisition=requisition, user=buyer)
 
-    assert "no longer conforms" in caught.value.message
+    assert "does not conform" in caught.value.message
     requisition.refresh_from_db()
     assert requisition.status == RequisitionStatus.OPEN
 
@@ -261,7 +261,7 @@ def test_a_withdrawn_product_blocks_the_close(requisition, buyer, product):
     with pytest.raises(InvalidTransition) as caught:
         services.requisition_close(requisition=requisition, user=buyer)
 
-    assert "no longer published" in caught.value.message
+    assert "not published" in caught.value.message
 
 
 def test_the_scheduled_close_closes_only_due_requisitions_and_is_idempotent(buyer, force, product):
@@ -294,7 +294,7 @@ def test_a_blocked_scheduled_close_tells_the_lead_once(buyer, force, product):
 
     assert first["blocked"] == 1 and second["blocked"] == 1
     requisition.refresh_from_db()
-    assert "no longer published" in requisition.close_blocked_reason
+    assert "not published" in requisition.close_blocked_reason
     blocked_mails = [m for m in mail.outbox if "could not close" in m.subject]
     assert [m.to for m in blocked_mails] == [[buyer.email]]
     assert actions(requisition).count("requisition.close_blocked") == 1
