@@ -34,6 +34,7 @@ from catalogue import compliance
 from catalogue.models import Conformance, ConformanceStatus
 from core.errors import DomainError, InvalidTransition, NotPermitted
 from core.invariants import present
+from core.text import single_line_errors
 from standards import rules, selectors
 from standards.models import (
     LIVE_STATUSES,
@@ -299,6 +300,10 @@ def _validated_content(
         errors.setdefault("title", []).append("Enter a title for the proposal.")
     elif len(title) > 200:
         errors.setdefault("title", []).append("The title must be 200 characters or fewer.")
+    for field, messages in single_line_errors(
+        title=("title", title), proposed_title=("proposed title", proposed_title)
+    ).items():
+        errors.setdefault(field, []).extend(messages)
     if not rationale:
         errors.setdefault("rationale", []).append("Explain why the change is needed.")
     if len(text) > MAX_TEXT or len(rationale) > MAX_TEXT:
