@@ -300,7 +300,9 @@ class NotificationDelivery(models.Model):
     good. Nothing is dropped silently: the ICT company sees failures and can retry them."""
 
     event = models.CharField(max_length=50)
-    recipient = models.EmailField()
+    recipient = models.EmailField(
+        blank=True, help_text="Blank when the e-mails could not even be built."
+    )
     subject = models.CharField(max_length=300)
     body = models.TextField()
     status = models.CharField(

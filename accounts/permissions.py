@@ -294,3 +294,12 @@ def can_see_participation_details(user: User, participation) -> bool:
 def can_retry_documents(user: User) -> bool:
     """Retrying a failed contract document, or issuing a new version, is for commercial leads."""
     return is_commercial_lead(user)
+
+
+# Notifications.
+
+
+def can_see_notifications(user: User) -> bool:
+    """Every e-mail's delivery, failed ones above all, is for the ICT company to watch and
+    retry: it may name any force's people."""
+    return is_ict_company_member(user)
