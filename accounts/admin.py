@@ -1,8 +1,10 @@
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
 from accounts import services
 from accounts.models import AuditEvent, Membership, Organisation, User
+from accounts.permissions import role_conflict
 
 
 @admin.register(User)
@@ -46,9 +48,30 @@ class OrganisationAdmin(admin.ModelAdmin):
     inlines = [MembershipInline]
 
 
+class MembershipAdminForm(forms.ModelForm):
+    """Refuses, on the form, what the services would refuse (one rule: ``role_conflict``)."""
+
+    class Meta:
+        model = Membership
+        fields = ["user", "organisation", "role", "approval_limit"]
+
+    def clean(self):
+        cleaned = super().clean()
+        user, organisation, role = (cleaned.get(k) for k in ("user", "organisation", "role"))
+        if user and organisation and role:
+            conflict = role_conflict(
+                user, organisation=organisation, role=role, replacing=self.instance.pk
+            )
+            if conflict:
+                self.add_error("role", conflict)
+        return cleaned
+
+
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
     """Every change goes through the audited services."""
+
+    form = MembershipAdminForm
 
     list_display = ["user", "organisation", "role", "approval_limit"]
     list_filter = ["role", "organisation__kind"]

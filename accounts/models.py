@@ -11,6 +11,8 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from core.text import SingleLineValidator
+
 
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
@@ -42,7 +44,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     """A person. Signs in with their email address; acts through memberships."""
 
     email = models.EmailField("email address", unique=True)
-    full_name = models.CharField(max_length=150, blank=True)
+    full_name = models.CharField(
+        max_length=150, blank=True, validators=[SingleLineValidator("full name")]
+    )
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False, help_text="May sign in to the admin site.")
     date_joined = models.DateTimeField(default=timezone.now)
@@ -102,7 +106,7 @@ class Organisation(models.Model):
     """The ICT company, a police force or a supplier."""
 
     kind = models.CharField(max_length=20, choices=OrganisationKind.choices)
-    name = models.CharField(max_length=200, unique=True)
+    name = models.CharField(max_length=200, unique=True, validators=[SingleLineValidator("name")])
     slug = models.SlugField(max_length=80, unique=True)
     officer_headcount = models.PositiveIntegerField(
         null=True,
@@ -282,3 +286,45 @@ class AuditChainHead(models.Model):
 
     def __str__(self) -> str:
         return f"audit head #{self.sequence}"
+
+
+class DeliveryStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    SENT = "sent", "Sent"
+    RETRYING = "retrying", "Retrying"
+    FAILED = "failed", "Failed"
+
+
+class NotificationDelivery(models.Model):
+    """One e-mail to one recipient: queued, sent, retrying after a failure, or failed for
+    good. Nothing is dropped silently: the ICT company sees failures and can retry them."""
+
+    event = models.CharField(max_length=50)
+    recipient = models.EmailField(
+        blank=True, help_text="Blank when the e-mails could not even be built."
+    )
+    subject = models.CharField(max_length=300)
+    body = models.TextField()
+    status = models.CharField(
+        max_length=20, choices=DeliveryStatus.choices, default=DeliveryStatus.QUEUED
+    )
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    object_type = models.CharField(max_length=100, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    link = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["status", "created_at"], name="delivery_status_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=DeliveryStatus.values), name="delivery_status_valid"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} to {self.recipient}: {self.status}"

@@ -37,10 +37,17 @@ def _to_review(user: User) -> int:
     from catalogue import selectors
 
     return (
-        selectors.products_awaiting_review().count()
-        + selectors.revisions_awaiting_review().count()
-        + selectors.conformances_awaiting_review().count()
+        selectors.products_awaiting_review(user).count()
+        + selectors.revisions_awaiting_review(user).count()
+        + selectors.conformances_awaiting_review(user).count()
     )
+
+
+def _failed_notifications(user: User) -> int:
+    from accounts.models import DeliveryStatus
+    from accounts.selectors import deliveries_visible_to
+
+    return deliveries_visible_to(user).filter(status=DeliveryStatus.FAILED).count()
 
 
 def _to_sign_off_or_award(user: User) -> int:
@@ -143,6 +150,12 @@ ROLE_CAPABILITIES: dict[str, list[Capability]] = {
             "Orders",
             "procurement:order_list",
             "Awarded orders and the state of their contract documents.",
+        ),
+        Capability(
+            "Failed notifications",
+            "accounts:failed_notifications",
+            "E-mails that could not be sent after every retry: send them again.",
+            _failed_notifications,
         ),
     ],
     Role.STANDARDS_SECRETARY: [

@@ -118,8 +118,65 @@ def can_edit_listings_of(user: User, supplier_id: int | None) -> bool:
 
 
 def can_review_catalogue(user: User) -> bool:
-    """Approve or reject listings, revisions and conformance claims."""
+    """Approve or reject listings, revisions and conformance claims (of suppliers the user
+    does not edit: see ``may_review_listings_of``)."""
     return is_catalogue_manager(user)
+
+
+def suppliers_barred_from_review(user: User) -> set[int]:
+    """The suppliers whose listings this reviewer may not decide on: those they edit."""
+    return edited_supplier_ids(user)
+
+
+def may_review_listings_of(user: User, supplier_id: int) -> bool:
+    """Separation of duties: a catalogue manager reviews listings, revisions, conformance
+    claims and evidence, but never those of a supplier they are an editor of."""
+    return can_review_catalogue(user) and supplier_id not in suppliers_barred_from_review(user)
+
+
+def review_refusal(user: User, supplier: Organisation) -> str:
+    """Why ``may_review_listings_of`` says no, in words."""
+    if not can_review_catalogue(user):
+        return "Only the ICT company's catalogue managers can decide this."
+    return (
+        f"You are an editor of {supplier.name}: another catalogue manager must review its "
+        "listings and evidence."
+    )
+
+
+# Roles that one person may not hold together: a reviewer of listings and an editor of them.
+INCOMPATIBLE_ROLES = frozenset({Role.CATALOGUE_MANAGER, Role.SUPPLIER_EDITOR})
+
+
+def role_conflict(
+    user: User, *, organisation: Organisation, role: str, replacing: int | None = None
+) -> str | None:
+    """Why ``user`` may not also hold ``role`` in ``organisation`` (None if they may).
+
+    A catalogue manager of the ICT company may not be a supplier's editor, and a supplier's
+    editor may not be a catalogue manager: whichever comes second is refused. ``replacing``
+    is the membership being changed, left out of the comparison."""
+    if role not in INCOMPATIBLE_ROLES:
+        return None
+    others = Membership.objects.filter(user=user, role__in=INCOMPATIBLE_ROLES).exclude(role=role)
+    if replacing is not None:
+        others = others.exclude(pk=replacing)
+    held = list(others.select_related("organisation").order_by("organisation__name"))
+    if not held:
+        return None
+    who = user.get_full_name() or user.email
+    if role == Role.SUPPLIER_EDITOR:
+        return (
+            f"{who} is a catalogue manager of {held[0].organisation.name}: a catalogue manager "
+            f"cannot also be an editor of {organisation.name}, or they would review their own "
+            "listings. Remove the catalogue manager role first, or choose another editor."
+        )
+    names = ", ".join(m.organisation.name for m in held)
+    return (
+        f"{who} is an editor of {names}: a supplier's editor cannot also be a catalogue "
+        "manager, or they would review their own listings. Remove the editor role first, or "
+        "choose another catalogue manager."
+    )
 
 
 def can_withdraw_product(user: User, supplier_id: int) -> bool:
@@ -237,3 +294,12 @@ def can_see_participation_details(user: User, participation) -> bool:
 def can_retry_documents(user: User) -> bool:
     """Retrying a failed contract document, or issuing a new version, is for commercial leads."""
     return is_commercial_lead(user)
+
+
+# Notifications.
+
+
+def can_see_notifications(user: User) -> bool:
+    """Every e-mail's delivery, failed ones above all, is for the ICT company to watch and
+    retry: it may name any force's people."""
+    return is_ict_company_member(user)

@@ -2,8 +2,13 @@
 
 from django.db.models import QuerySet
 
-from accounts.models import AuditEvent, Membership, Organisation, User
-from accounts.permissions import is_ict_company_member, memberships_of, organisations_of
+from accounts.models import AuditEvent, Membership, NotificationDelivery, Organisation, User
+from accounts.permissions import (
+    can_see_notifications,
+    is_ict_company_member,
+    memberships_of,
+    organisations_of,
+)
 
 ACTING_SESSION_KEY = "acting_organisation_id"
 
@@ -40,3 +45,10 @@ def acting_organisation(request) -> Organisation | None:
         if organisation.pk == chosen:
             return organisation
     return organisations[0]
+
+
+def deliveries_visible_to(user: User) -> QuerySet[NotificationDelivery]:
+    """Every notification's delivery, for the ICT company; nothing for anyone else."""
+    if not can_see_notifications(user):
+        return NotificationDelivery.objects.none()
+    return NotificationDelivery.objects.all().order_by("-created_at", "-pk")

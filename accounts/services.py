@@ -7,7 +7,7 @@ from django.db import transaction
 
 from accounts import audit
 from accounts.models import Membership, Organisation, User
-from accounts.permissions import forget_memberships
+from accounts.permissions import forget_memberships, role_conflict
 from core.errors import DomainError
 
 
@@ -17,6 +17,17 @@ def _validated(membership: Membership) -> Membership:
     except ValidationError as error:
         raise DomainError("The membership is not valid.", errors=error.message_dict) from error
     return membership
+
+
+def _refuse_conflict(
+    user: User, *, organisation: Organisation, role: str, replacing: int | None = None
+) -> None:
+    """Separation of duties between roles, checked with the user's row locked so that two
+    memberships granted at once cannot both slip past it."""
+    User.objects.select_for_update().filter(pk=user.pk).first()
+    conflict = role_conflict(user, organisation=organisation, role=role, replacing=replacing)
+    if conflict:
+        raise DomainError(conflict, field="role")
 
 
 @transaction.atomic
@@ -31,6 +42,7 @@ def membership_create(
     membership = _validated(
         Membership(user=user, organisation=organisation, role=role, approval_limit=approval_limit)
     )
+    _refuse_conflict(user, organisation=organisation, role=role)
     membership.save()
     audit.record(
         actor=actor,
@@ -57,6 +69,9 @@ def membership_update(
         locked.role = role
     locked.approval_limit = approval_limit
     _validated(locked)
+    _refuse_conflict(
+        locked.user, organisation=locked.organisation, role=locked.role, replacing=locked.pk
+    )
     locked.save()
     audit.record(
         actor=actor,

@@ -1,14 +1,17 @@
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts import notifications
 from accounts.forms import ChooseOrganisationForm, SignInForm
-from accounts.models import Role
+from accounts.models import DeliveryStatus, Role
 from accounts.navigation import ROLE_CAPABILITIES
-from accounts.permissions import organisations_of, roles_in
-from accounts.selectors import ACTING_SESSION_KEY, acting_organisation
+from accounts.permissions import can_see_notifications, organisations_of, roles_in
+from accounts.selectors import ACTING_SESSION_KEY, acting_organisation, deliveries_visible_to
+from core.errors import DomainError
 
 
 class SignInView(auth_views.LoginView):
@@ -58,3 +61,37 @@ def switch_organisation(request):
 
 def accessibility(request):
     return render(request, "accessibility.html")
+
+
+FAILED_PAGE_LIMIT = 200
+
+
+def _require_notifications(request) -> None:
+    if not can_see_notifications(request.user):
+        raise PermissionDenied("Only the ICT company can see notifications.")
+
+
+@login_required
+def failed_notifications(request):
+    """E-mails that could not be sent after every retry, for the ICT company to resend."""
+    _require_notifications(request)
+    failed = deliveries_visible_to(request.user).filter(status=DeliveryStatus.FAILED)
+    return render(
+        request,
+        "accounts/failed_notifications.html",
+        {"deliveries": failed[:FAILED_PAGE_LIMIT], "count": failed.count()},
+    )
+
+
+@login_required
+@require_POST
+def retry_notification(request, pk: int):
+    _require_notifications(request)
+    delivery = get_object_or_404(deliveries_visible_to(request.user), pk=pk)
+    try:
+        notifications.delivery_retry(delivery=delivery, actor=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"The e-mail to {delivery.recipient} is being sent again.")
+    return redirect("accounts:failed_notifications")

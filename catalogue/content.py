@@ -10,6 +10,7 @@ from typing import Any
 
 from catalogue.models import Category, Product, ProductRevision, Unit
 from catalogue.pricing import Tier, price_break_errors
+from core.text import single_line_errors
 
 MAX_PRICE_BREAKS = 8
 MAX_DESCRIPTION_LENGTH = 20_000
@@ -134,6 +135,11 @@ def content_errors(content: ProductContent) -> dict[str, list[str]]:
         add("name", "The name must be 200 characters or fewer.")
     if len(content.summary) > 300:
         add("summary", "The summary must be 300 characters or fewer.")
+    for field, messages in single_line_errors(
+        name=("name", content.name), summary=("summary", content.summary)
+    ).items():
+        for message in messages:
+            add(field, message)
     if len(content.description) > MAX_DESCRIPTION_LENGTH:
         add(
             "description",

@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 
 from core.cpv import validate_cpv_code
+from core.text import SingleLineValidator
 
 
 class Category(models.Model):
@@ -19,7 +20,7 @@ class Category(models.Model):
     parent = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
     )
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, validators=[SingleLineValidator("name")])
     slug = models.SlugField(max_length=100, unique=True)
     cpv_code = models.CharField(
         "CPV code", max_length=10, unique=True, validators=[validate_cpv_code]
@@ -74,18 +75,21 @@ class Product(models.Model):
         "SKU",
         max_length=64,
         validators=[
+            SingleLineValidator("SKU"),
             RegexValidator(
                 r"^[A-Za-z0-9][A-Za-z0-9._/-]*$",
                 "Use letters, digits, dots, slashes, hyphens and underscores only, "
                 "starting with a letter or digit.",
-            )
+            ),
         ],
     )
     status = models.CharField(
         max_length=20, choices=ProductStatus.choices, default=ProductStatus.DRAFT
     )
-    name = models.CharField(max_length=200)
-    summary = models.CharField(max_length=300, blank=True)
+    name = models.CharField(max_length=200, validators=[SingleLineValidator("name")])
+    summary = models.CharField(
+        max_length=300, blank=True, validators=[SingleLineValidator("summary")]
+    )
     description = models.TextField(blank=True)
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="products")
     unit = models.CharField(max_length=20, choices=Unit.choices, default=Unit.EACH)
@@ -194,8 +198,10 @@ class ProductRevision(models.Model):
     status = models.CharField(
         max_length=20, choices=RevisionStatus.choices, default=RevisionStatus.DRAFT
     )
-    name = models.CharField(max_length=200)
-    summary = models.CharField(max_length=300, blank=True)
+    name = models.CharField(max_length=200, validators=[SingleLineValidator("name")])
+    summary = models.CharField(
+        max_length=300, blank=True, validators=[SingleLineValidator("summary")]
+    )
     description = models.TextField(blank=True)
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="+")
     unit = models.CharField(max_length=20, choices=Unit.choices)

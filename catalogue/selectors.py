@@ -3,7 +3,11 @@
 from django.db.models import Prefetch, Q, QuerySet
 
 from accounts.models import User
-from accounts.permissions import edited_supplier_ids, is_catalogue_manager
+from accounts.permissions import (
+    edited_supplier_ids,
+    is_catalogue_manager,
+    suppliers_barred_from_review,
+)
 from catalogue.models import (
     OPEN_REVISION_STATUSES,
     Category,
@@ -100,30 +104,39 @@ def categories_visible_to(user: User) -> QuerySet[Category]:
 # The review queue (catalogue managers).
 
 
-def products_awaiting_review() -> QuerySet[Product]:
-    """Products submitted for their first publication (or re-publication), oldest first."""
+def _barred(reviewer: User | None) -> set[int]:
+    """The suppliers this reviewer may not decide on (``may_review_listings_of``)."""
+    return suppliers_barred_from_review(reviewer) if reviewer is not None else set()
+
+
+def products_awaiting_review(reviewer: User | None = None) -> QuerySet[Product]:
+    """Products submitted for their first publication (or re-publication), oldest first;
+    for a reviewer, without those of suppliers they edit."""
     return (
         Product.objects.filter(status=ProductStatus.SUBMITTED)
+        .exclude(supplier_id__in=_barred(reviewer))
         .select_related("supplier", "category")
         .defer("search_vector")
         .order_by("updated_at", "pk")
     )
 
 
-def revisions_awaiting_review() -> QuerySet[ProductRevision]:
+def revisions_awaiting_review(reviewer: User | None = None) -> QuerySet[ProductRevision]:
     """Changes to published products, submitted for review, oldest first."""
     return (
         ProductRevision.objects.filter(
             status=RevisionStatus.SUBMITTED, product__status=ProductStatus.PUBLISHED
         )
+        .exclude(product__supplier_id__in=_barred(reviewer))
         .select_related("product__supplier", "category")
         .order_by("submitted_at", "pk")
     )
 
 
-def conformances_awaiting_review() -> QuerySet[Conformance]:
+def conformances_awaiting_review(reviewer: User | None = None) -> QuerySet[Conformance]:
     return (
         Conformance.objects.filter(status=ConformanceStatus.CLAIMED)
+        .exclude(product__supplier_id__in=_barred(reviewer))
         .select_related("product__supplier", "standard_version__standard")
         .order_by("claimed_at", "pk")
     )

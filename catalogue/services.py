@@ -22,6 +22,8 @@ from accounts.permissions import (
     can_manage_categories,
     can_review_catalogue,
     can_withdraw_product,
+    may_review_listings_of,
+    review_refusal,
 )
 from catalogue import compliance, evidence
 from catalogue.categories import CategoryTree
@@ -108,9 +110,12 @@ def require_editor(actor: User, supplier_id: int) -> None:
         raise NotPermitted("Only the supplier's listing editors can change its listings.")
 
 
-def _require_reviewer(actor: User) -> None:
+def _require_reviewer(actor: User, supplier: Organisation | None = None) -> None:
+    """A catalogue manager, and (once the item is locked) not an editor of its supplier."""
     if not can_review_catalogue(actor):
         raise NotPermitted("Only the ICT company's catalogue managers can decide this.")
+    if supplier is not None and not may_review_listings_of(actor, supplier.pk):
+        raise NotPermitted(review_refusal(actor, supplier))
 
 
 def _reason(reason: str, what: str) -> str:
@@ -464,6 +469,7 @@ def product_approve(*, product: Product, actor: User) -> Product:
     """Publish a submitted product, or apply the submitted change to a published one."""
     _require_reviewer(actor)
     locked = _lock_product(product)
+    _require_reviewer(actor, locked.supplier)
     revision = _locked_open_revision(locked)
     if revision is None or revision.status != RevisionStatus.SUBMITTED:
         raise InvalidTransition("Nothing about this product is awaiting review.")
@@ -514,6 +520,7 @@ def product_reject(*, product: Product, actor: User, reason: str) -> Product:
     _require_reviewer(actor)
     reason = _reason(reason, "rejection")
     locked = _lock_product(product)
+    _require_reviewer(actor, locked.supplier)
     revision = _locked_open_revision(locked)
     if revision is None or revision.status != RevisionStatus.SUBMITTED:
         raise InvalidTransition("Nothing about this product is awaiting review.")
@@ -668,6 +675,7 @@ def _lock_conformance(conformance: Conformance) -> Conformance:
 def conformance_verify(*, conformance: Conformance, actor: User) -> Conformance:
     _require_reviewer(actor)
     locked = _lock_conformance(conformance)
+    _require_reviewer(actor, locked.product.supplier)
     before = _conformance_snapshot(locked)
     CONFORMANCE.change(
         locked,
@@ -693,6 +701,7 @@ def conformance_reject(*, conformance: Conformance, actor: User, reason: str) ->
     _require_reviewer(actor)
     reason = _reason(reason, "rejection")
     locked = _lock_conformance(conformance)
+    _require_reviewer(actor, locked.product.supplier)
     before = _conformance_snapshot(locked)
     CONFORMANCE.change(
         locked,

@@ -24,6 +24,8 @@ from accounts.permissions import (
     edited_supplier_ids,
     has_role,
     is_catalogue_manager,
+    may_review_listings_of,
+    review_refusal,
 )
 from accounts.selectors import acting_organisation
 from catalogue import evidence, imports, search, selectors, services
@@ -78,6 +80,12 @@ def _acting_supplier(request) -> Organisation:
 def _require_manager(request) -> None:
     if not can_review_catalogue(request.user):
         raise PermissionDenied("Only the ICT company's catalogue managers can do this.")
+
+
+def _require_reviewer_of(request, supplier: Organisation) -> None:
+    """Separation of duties: never the reviewer of a supplier one edits."""
+    if not may_review_listings_of(request.user, supplier.pk):
+        raise PermissionDenied(review_refusal(request.user, supplier))
 
 
 def _visible_product(request, pk: int, *, detail: bool = True) -> Product:
@@ -232,7 +240,11 @@ def product_detail(request, pk: int):
             "may_discard": product.status == ProductStatus.PUBLISHED
             and open_revision is not None
             and REVISION.can(open_revision, RevisionStatus.DISCARDED),
-            "may_review": open_revision is not None
+            # A catalogue manager who edits none of the supplier's listings, and something
+            # submitted to review.
+            "may_review": is_manager
+            and may_review_listings_of(request.user, product.supplier_id)
+            and open_revision is not None
             and REVISION.can(open_revision, RevisionStatus.APPROVED),
             "may_withdraw": PRODUCT.can(product, ProductStatus.WITHDRAWN)
             and can_withdraw_product(request.user, product.supplier_id),
@@ -592,9 +604,9 @@ def revision_compare(request, pk: int):
 @login_required
 def review_queue(request):
     _require_manager(request)
-    products = selectors.products_awaiting_review()
-    revisions = selectors.revisions_awaiting_review()
-    claims = selectors.conformances_awaiting_review()
+    products = selectors.products_awaiting_review(request.user)
+    revisions = selectors.revisions_awaiting_review(request.user)
+    claims = selectors.conformances_awaiting_review(request.user)
     return render(
         request,
         "catalogue/review_queue.html",
@@ -615,6 +627,7 @@ def review_queue(request):
 def review_product(request, pk: int):
     _require_manager(request)
     product = _visible_product(request, pk)
+    _require_reviewer_of(request, product.supplier)
     revision = selectors.open_revision(product)
     if revision is None or revision.status != RevisionStatus.SUBMITTED:
         messages.error(request, "Nothing about this product is awaiting review.")
@@ -667,6 +680,7 @@ def review_product(request, pk: int):
 def review_conformance(request, pk: int):
     _require_manager(request)
     conformance = get_object_or_404(selectors.conformances_visible_to(request.user), pk=pk)
+    _require_reviewer_of(request, conformance.product.supplier)
     reject_form = ReasonForm(request.POST if request.POST.get("decision") == "reject" else None)
     if request.method == "POST":
         decision = request.POST.get("decision")

@@ -100,6 +100,9 @@ AUTHENTICATION_BACKENDS = [
 # Password guessing: the sign-in page locks an email and address pair after repeated failures;
 # the API's token endpoint is throttled as well (REST_FRAMEWORK below).
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
+# E-mail retries: the first after this many seconds, doubling each time (at most 10 minutes).
+NOTIFICATION_RETRY_BACKOFF = env_int("NOTIFICATION_RETRY_BACKOFF", 30)
+
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 10)
 AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]

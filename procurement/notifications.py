@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from functools import partial
 
 from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 
 from accounts.models import Membership, OrganisationKind, Role, User
+from accounts.notifications import Outgoing, deliveries_queue, delivery_record_unbuildable
 from core.money import format_gbp
 from procurement.models import JointRequisition, Participation, ParticipationStatus
 from procurement.policies.approval import quantity_setter_ids
@@ -182,11 +182,26 @@ def build(event: str, requisition_id: int, participation_ids: list[int]) -> list
 
 
 def send(event: str, requisition_id: int, participation_ids: list[int]) -> int:
+    """Record a delivery per e-mail and queue each (accounts.notifications sends, retries
+    and records failures); returns how many were queued."""
     mails = build(event, requisition_id, participation_ids)
     if not mails:
         return 0
-    messages = [
-        EmailMessage(subject=m.subject, body=m.body, to=[m.to], from_email=None) for m in mails
-    ]
-    with get_connection() as connection:
-        return connection.send_messages(messages) or 0
+    deliveries = deliveries_queue(
+        event=event,
+        messages=[Outgoing(to=m.to, subject=m.subject, body=m.body) for m in mails],
+        object_type=JointRequisition._meta.label_lower,
+        object_id=requisition_id,
+        link=reverse("procurement:requisition_detail", args=[requisition_id]),
+    )
+    return len(deliveries)
+
+
+def record_unbuildable(event: str, requisition_id: int, error: BaseException) -> None:
+    """The e-mails for an event could not be built, even after retries: say so."""
+    delivery_record_unbuildable(
+        event=event,
+        error=error,
+        object_type=JointRequisition._meta.label_lower,
+        object_id=requisition_id,
+    )

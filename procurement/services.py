@@ -36,6 +36,7 @@ from catalogue.pricing import unit_price_for
 from core.errors import DomainError, InvalidTransition, NotFound, NotPermitted
 from core.invariants import present
 from core.state import StateMachine
+from core.text import check_single_line, control_character, single_line_errors
 from procurement import arithmetic, documents, notifications, ocds, selectors, states
 from procurement.models import (
     MAX_QUANTITY,
@@ -179,10 +180,14 @@ def _validated_details(
         errors["delivery_address"] = ["Enter the delivery address."]
     elif len(delivery_address) > 1000:
         errors["delivery_address"] = ["The delivery address must be 1,000 characters or fewer."]
+    elif found := control_character(delivery_address.replace("\r", "").replace("\n", "")):
+        errors["delivery_address"] = [f"The delivery address cannot contain {found}."]
     if not cost_centre:
         errors["cost_centre"] = ["Enter the cost centre."]
     elif len(cost_centre) > 50:
         errors["cost_centre"] = ["The cost centre must be 50 characters or fewer."]
+    else:
+        errors.update(single_line_errors(cost_centre=("cost centre", cost_centre)))
     if len(internal_note) > MAX_TEXT:
         errors["internal_note"] = [f"The note must be {MAX_TEXT:,} characters or fewer."]
     if errors:
@@ -236,7 +241,10 @@ def requisition_start(
     delivery_address, cost_centre, internal_note = _validated_details(
         delivery_address=delivery_address, cost_centre=cost_centre, internal_note=internal_note
     )
-    note, title = (note or "").strip(), (title or "").strip()
+    note, title = (
+        (note or "").strip(),
+        check_single_line((title or "").strip(), field="title", label="title"),
+    )
     if len(note) > MAX_TEXT:
         raise DomainError(f"The note must be {MAX_TEXT:,} characters or fewer.", field="note")
     if len(title) > 200:

@@ -11,10 +11,16 @@ from procurement import documents, notifications, ocds, services
 TRANSIENT_ERRORS = (OSError, OperationalError, InterfaceError)
 
 
+class NotificationTask(Task):
+    def on_failure(self, exc, task_id, args, kwargs, einfo):
+        notifications.record_unbuildable(args[0], args[1], exc)
+
+
 @shared_task(
+    base=NotificationTask,
     name="procurement.send_notification",
     acks_late=True,
-    autoretry_for=(OSError,),  # SMTP and connection errors are transient
+    autoretry_for=(Exception,),  # any failure is retried, then recorded (on_failure)
     retry_backoff=True,
     retry_backoff_max=600,
     max_retries=5,
@@ -22,7 +28,8 @@ TRANSIENT_ERRORS = (OSError, OperationalError, InterfaceError)
     soft_time_limit=100,
 )
 def send_notification(event: str, requisition_id: int, participation_ids: list[int]) -> int:
-    """Send the e-mails for one event; returns how many were sent."""
+    """Work out the e-mails for one event and queue each as a recorded delivery (sent,
+    retried and recorded by accounts.tasks.deliver_notification); returns how many."""
     return notifications.send(event, requisition_id, participation_ids)
 
 

@@ -4,7 +4,7 @@ add here, and that too goes through its service."""
 
 from django.contrib import admin
 
-from standards import services
+from standards import policies, services
 from standards.models import (
     DecisionRule,
     Proposal,
@@ -57,14 +57,22 @@ class CommentInline(admin.TabularInline):
 
 
 class VoteInline(admin.TabularInline):
+    """Who has voted is public; how, only once the vote has closed (``policies``)."""
+
     model = Vote
-    fields = ["force", "choice", "cast_by", "cast_at", "updated_at"]
+    fields = ["force", "shown_choice", "cast_by", "cast_at", "updated_at"]
     readonly_fields = fields
     extra = 0
     can_delete = False
 
     def has_add_permission(self, request, obj=None):
         return False
+
+    @admin.display(description="Choice")
+    def shown_choice(self, vote: Vote) -> str:
+        if not policies.counts_visible(vote.proposal):
+            return "Secret until voting closes"
+        return vote.get_choice_display()
 
 
 @admin.register(Proposal)

@@ -2,7 +2,8 @@
 
 Three bars, each with its threshold drawn: turnout against the quorum; the forces that
 voted, split for / against / abstaining, against the forces majority; and their officer
-headcount, split the same way, against the headcount majority. Segments are told apart by
+headcount, split the same way, against the headcount majority. While the ballot is secret
+only the turnout bar is drawn (``standards.policies``). Segments are told apart by
 pattern and by label as well as by colour. Arithmetic is Decimal: no floats.
 """
 
@@ -10,8 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING
 
-from standards.rules import Tally, Thresholds
+if TYPE_CHECKING:
+    from standards.selectors import TallyView
 
 WIDTH = Decimal(640)
 LEFT = Decimal(0)
@@ -147,21 +150,47 @@ class Chart:
     description: str
 
 
-def tally_chart(tally: Tally, thresholds: Thresholds) -> Chart:
+def tally_chart(view: TallyView) -> Chart:
+    """The chart of what ``view`` lets through: while the ballot is secret, turnout only."""
+    turnout, thresholds = view.turnout, view.thresholds
     quorum = fraction_percent(thresholds.quorum)
     forces = fraction_percent(thresholds.forces_majority)
     headcount = fraction_percent(thresholds.headcount_majority)
     bars = [
         _bar(
             index=0,
-            title=f"Turnout: forces that voted, of all {tally.total_forces} forces",
-            parts=[("voted", tally.forces_voted), ("not_voted", tally.forces_not_voted)],
-            whole=tally.total_forces,
+            title=f"Turnout: forces that voted, of all {turnout.total_forces} forces",
+            parts=[("voted", turnout.forces_voted), ("not_voted", turnout.forces_not_voted)],
+            whole=turnout.total_forces,
             threshold=thresholds.quorum,
-            threshold_label=f"Quorum {quorum}: " + ("met" if tally.quorum_met else "not met"),
-            met=tally.quorum_met,
+            threshold_label=f"Quorum {quorum}: " + ("met" if turnout.quorum_met else "not met"),
+            met=turnout.quorum_met,
             unit="forces",
         ),
+    ]
+    turnout_text = [
+        f"{turnout.forces_voted} of {turnout.total_forces} forces have voted",
+        f"({percent(turnout.forces_voted, turnout.total_forces)}; the quorum is {quorum}:",
+        ("met)." if turnout.quorum_met else "not met)."),
+    ]
+    tally = view.tally
+    if tally is None:
+        description = " ".join(
+            [
+                *turnout_text,
+                f"They hold {turnout.headcount_voted:,} officers.",
+                "How they voted is secret until voting closes.",
+            ]
+        )
+        return Chart(
+            width=_coordinate(WIDTH),
+            height=_coordinate(TOP + ROW_HEIGHT),
+            bar_width=_coordinate(BAR_WIDTH),
+            bar_height=_coordinate(BAR_HEIGHT),
+            bars=bars,
+            description=description,
+        )
+    bars += [
         _bar(
             index=1,
             title="Forces that voted",
@@ -195,9 +224,7 @@ def tally_chart(tally: Tally, thresholds: Thresholds) -> Chart:
     ]
     description = " ".join(
         [
-            f"{tally.forces_voted} of {tally.total_forces} forces have voted",
-            f"({percent(tally.forces_voted, tally.total_forces)}; the quorum is {quorum}:",
-            ("met)." if tally.quorum_met else "not met)."),
+            *turnout_text,
             f"Of the forces that voted, {tally.forces_for} voted for,",
             f"{tally.forces_against} against and {tally.forces_abstaining} abstained",
             f"({percent(tally.forces_for, tally.forces_voted)} for; {forces} is needed:",

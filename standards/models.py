@@ -9,6 +9,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from core.text import SingleLineValidator
+
 
 class Domain(models.TextChoices):
     DATA_EXCHANGE = "data_exchange", "Data exchange"
@@ -31,7 +33,7 @@ class Standard(models.Model):
             )
         ],
     )
-    title = models.CharField(max_length=200)
+    title = models.CharField(max_length=200, validators=[SingleLineValidator("title")])
     domain = models.CharField(max_length=30, choices=Domain.choices)
     abolished_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -161,9 +163,11 @@ class Proposal(models.Model):
     )
     # For establish: the new standard's reference, title and domain.
     proposed_reference = models.CharField(max_length=20, blank=True)
-    proposed_title = models.CharField(max_length=200, blank=True)
+    proposed_title = models.CharField(
+        max_length=200, blank=True, validators=[SingleLineValidator("proposed title")]
+    )
     proposed_domain = models.CharField(max_length=30, choices=Domain.choices, blank=True)
-    title = models.CharField(max_length=200)
+    title = models.CharField(max_length=200, validators=[SingleLineValidator("title")])
     text = models.TextField(blank=True, help_text="The proposed standard text (Markdown).")
     rationale = models.TextField()
     proposer = models.ForeignKey(

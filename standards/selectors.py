@@ -26,7 +26,7 @@ from accounts.permissions import (
 from catalogue.models import Conformance, ConformanceStatus, ProductStatus
 from core.invariants import present
 from procurement.models import OrderLine, OrderStatus
-from standards import rules
+from standards import policies, rules
 from standards.models import (
     DecisionRule,
     Proposal,
@@ -154,13 +154,21 @@ def rule_json(rule: DecisionRule) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class TallyView:
-    """A tally with what it was counted under: final once the vote has closed."""
+    """A tally with what it was counted under: final once the vote has closed.
 
-    tally: rules.Tally
+    The ballot is secret until then (``policies.counts_visible``): ``tally`` (for, against,
+    abstain and the verdict) is None and only ``turnout`` is given."""
+
+    tally: rules.Tally | None
+    turnout: policies.Turnout
     rule: dict[str, Any]
     final: bool
     as_at: datetime.datetime
     voting_open: bool
+
+    @property
+    def counts_visible(self) -> bool:
+        return self.tally is not None
 
     @property
     def thresholds(self) -> rules.Thresholds:
@@ -194,8 +202,10 @@ def proposal_tally(proposal: Proposal, now: datetime.datetime | None = None) -> 
     Before voting opens there is nothing to count: None."""
     now = now or timezone.now()
     if proposal.result:
+        recorded = rules.Tally.from_json(proposal.result["tally"])
         return TallyView(
-            tally=rules.Tally.from_json(proposal.result["tally"]),
+            tally=policies.visible_tally(proposal, recorded),
+            turnout=policies.Turnout.of(recorded),
             rule=proposal.result["rule"],
             final=True,
             as_at=proposal.closed_at or now,
@@ -208,7 +218,8 @@ def proposal_tally(proposal: Proposal, now: datetime.datetime | None = None) -> 
         thresholds=thresholds_of(rule), total_forces=count_forces(), ballots=live_ballots(proposal)
     )
     return TallyView(
-        tally=tally,
+        tally=policies.visible_tally(proposal, tally),
+        turnout=policies.Turnout.of(tally),
         rule=rule_json(rule),
         final=False,
         as_at=now,
@@ -236,12 +247,11 @@ def consultation_is_open(proposal: Proposal, now: datetime.datetime | None = Non
 
 def votes_visible_to(user: User, proposal: Proposal) -> QuerySet[Vote]:
     """How each force voted is published when the vote closes; until then a user sees only
-    the votes of their own forces."""
+    the votes of their own forces (``policies.may_see_vote``), the secretary included."""
     votes = proposal.votes.select_related("force", "cast_by").order_by("force__name")
-    if proposal.result is not None or is_standards_secretary(user):
+    if policies.counts_visible(proposal):
         return votes
-    own = [m.organisation_id for m in memberships_of(user)]
-    return votes.filter(force__in=own)
+    return votes.filter(force__in=policies.own_force_ids(user))
 
 
 # The impact of a revision or abolition.

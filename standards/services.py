@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime
 import re
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -35,6 +36,7 @@ from catalogue.models import Conformance, ConformanceStatus
 from catalogue.states import CONFORMANCE
 from core.errors import DomainError, InvalidTransition, NotPermitted
 from core.invariants import present
+from core.text import single_line_errors
 from standards import rules, selectors
 from standards.models import (
     DecisionRule,
@@ -239,6 +241,10 @@ def _validated_content(
         errors.setdefault("title", []).append("Enter a title for the proposal.")
     elif len(title) > 200:
         errors.setdefault("title", []).append("The title must be 200 characters or fewer.")
+    for field, messages in single_line_errors(
+        title=("title", title), proposed_title=("proposed title", proposed_title)
+    ).items():
+        errors.setdefault(field, []).extend(messages)
     if not rationale:
         errors.setdefault("rationale", []).append("Explain why the change is needed.")
     if len(text) > MAX_TEXT or len(rationale) > MAX_TEXT:
@@ -830,7 +836,16 @@ def proposal_comment(
     return comment
 
 
-@transaction.atomic
+@dataclass(frozen=True)
+class VoteOutcome:
+    """What casting did, decided under the proposal's lock: ``created`` a new vote (201),
+    else found one and ``changed`` it or left it as it was (200)."""
+
+    vote: Vote
+    created: bool
+    changed: bool
+
+
 def vote_cast(
     *,
     proposal: Proposal,
@@ -840,6 +855,23 @@ def vote_cast(
     now: datetime.datetime | None = None,
 ) -> Vote:
     """A delegate casts (or changes) their force's one vote while voting is open."""
+    return vote_record(
+        proposal=proposal, delegate=delegate, choice=choice, force=force, now=now
+    ).vote
+
+
+@transaction.atomic
+def vote_record(
+    *,
+    proposal: Proposal,
+    delegate: User,
+    choice: str,
+    force: Organisation | None = None,
+    now: datetime.datetime | None = None,
+) -> VoteOutcome:
+    """Cast or change the force's vote, saying which: two identical votes racing each other
+    are one created and one unchanged, since the proposal's row lock orders them and the
+    second reads the first's row after it."""
     forces = delegate_forces(delegate)
     if not forces:
         raise NotPermitted("Only a force's delegate may vote.")
@@ -875,7 +907,8 @@ def vote_cast(
             organisation=force,
             after={"proposal": locked.pk, "force": force.slug, "choice": choice},
         )
-    elif vote.choice != choice:
+        return VoteOutcome(vote=vote, created=True, changed=True)
+    if vote.choice != choice:
         before = {"choice": vote.choice, "cast_by": vote.cast_by_id}
         vote.choice = choice
         vote.cast_by = delegate
@@ -889,7 +922,8 @@ def vote_cast(
             before=before,
             after={"choice": choice, "cast_by": delegate.pk},
         )
-    return vote
+        return VoteOutcome(vote=vote, created=False, changed=True)
+    return VoteOutcome(vote=vote, created=False, changed=False)
 
 
 # The decision rule.

@@ -241,7 +241,7 @@ def _detail_context(request, proposal, *, ballot_form=None, comment_form=None) -
     if proposal.action == ProposalAction.REVISE and current is not None:
         diff = diff_texts(current.body, proposal.text, context=3)
     tally_view = selectors.proposal_tally(proposal, now)
-    chart = charts.tally_chart(tally_view.tally, tally_view.thresholds) if tally_view else None
+    chart = charts.tally_chart(tally_view) if tally_view else None
     forces = delegate_forces(user)
     ballots = []
     if selectors.voting_is_open(proposal, now) and forces:
@@ -288,15 +288,19 @@ def _detail_context(request, proposal, *, ballot_form=None, comment_form=None) -
 
 
 def _figures(view) -> list[dict]:
-    t, th = view.tally, view.thresholds
+    """The decision rule's three tests; while the ballot is secret, the quorum only."""
+    turnout, t, th = view.turnout, view.tally, view.thresholds
+    quorum = {
+        "label": "Forces that voted, of all forces",
+        "value": f"{turnout.forces_voted} of {turnout.total_forces}",
+        "share": charts.percent(turnout.forces_voted, turnout.total_forces),
+        "needed": f"{charts.fraction_percent(th.quorum)} ({turnout.quorum_needed} forces)",
+        "met": turnout.quorum_met,
+    }
+    if t is None:
+        return [quorum]
     return [
-        {
-            "label": "Forces that voted, of all forces",
-            "value": f"{t.forces_voted} of {t.total_forces}",
-            "share": charts.percent(t.forces_voted, t.total_forces),
-            "needed": f"{charts.fraction_percent(th.quorum)} ({t.quorum_needed} forces)",
-            "met": t.quorum_met,
-        },
+        quorum,
         {
             "label": "Forces for, of the forces that voted",
             "value": f"{t.forces_for} of {t.forces_voted}",

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from accounts.models import Membership, Organisation, User
+from accounts.models import Membership, NotificationDelivery, Organisation, User
 
 
 class TokenRequestSerializer(serializers.Serializer):
@@ -39,3 +39,23 @@ class MeSerializer(serializers.ModelSerializer):
         from accounts.permissions import memberships_of
 
         return MembershipSerializer(memberships_of(user), many=True).data
+
+
+class NotificationDeliverySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = NotificationDelivery
+        fields = [
+            "id",
+            "event",
+            "recipient",
+            "subject",
+            "status",
+            "attempts",
+            "last_error",
+            "object_type",
+            "object_id",
+            "link",
+            "created_at",
+            "updated_at",
+            "sent_at",
+        ]

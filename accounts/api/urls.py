@@ -5,6 +5,7 @@ from accounts.api import views
 
 router = SimpleRouter()
 router.register("organisations", views.OrganisationViewSet, basename="organisation")
+router.register("notifications", views.NotificationDeliveryViewSet, basename="notification")
 
 urlpatterns = [
     path("auth/token/", views.TokenView.as_view(), name="auth-token"),

@@ -2,19 +2,23 @@ from django.contrib.auth import authenticate
 from drf_spectacular.utils import extend_schema
 from rest_framework import status, viewsets
 from rest_framework.authtoken.models import Token
+from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from accounts import notifications
 from accounts.api.serializers import (
     MeSerializer,
+    NotificationDeliverySerializer,
     OrganisationSerializer,
     TokenRequestSerializer,
     TokenSerializer,
 )
-from accounts.selectors import organisations_visible_to
-from core.errors import DomainError
+from accounts.permissions import can_see_notifications
+from accounts.selectors import deliveries_visible_to, organisations_visible_to
+from core.errors import DomainError, NotPermitted
 
 
 class TokenView(APIView):
@@ -64,3 +68,26 @@ class OrganisationViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         return organisations_visible_to(self.request.user).order_by("name")
+
+
+class NotificationDeliveryViewSet(viewsets.ReadOnlyModelViewSet):
+    """Every e-mail sent and its outcome (``?status=failed`` for the failures): the ICT
+    company's only. A failed one can be sent again."""
+
+    serializer_class = NotificationDeliverySerializer
+    filterset_fields = ["status", "event"]
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if not can_see_notifications(request.user):
+            raise NotPermitted("Only the ICT company can see notifications.")
+
+    def get_queryset(self):
+        return deliveries_visible_to(self.request.user)
+
+    @extend_schema(request=None, responses={200: NotificationDeliverySerializer})
+    @action(detail=True, methods=["post"])
+    def retry(self, request, pk=None):
+        delivery = notifications.delivery_retry(delivery=self.get_object(), actor=request.user)
+        delivery.refresh_from_db()
+        return Response(NotificationDeliverySerializer(delivery).data)

@@ -1,6 +1,9 @@
+from decimal import Decimal
+
 from rest_framework import serializers
 
 from accounts.models import Organisation, OrganisationKind
+from standards import policies
 from standards.models import (
     Domain,
     Proposal,
@@ -11,6 +14,7 @@ from standards.models import (
     Vote,
     VoteChoice,
 )
+from standards.rules import smallest_reaching
 from standards.text import render_markdown
 
 
@@ -112,7 +116,10 @@ class ProposalSerializer(serializers.ModelSerializer):
         ]
 
     def get_carried(self, proposal) -> bool | None:
-        return proposal.result["tally"]["carried"] if proposal.result else None
+        """Known only once the vote has been counted (``policies.counts_visible``)."""
+        if not policies.counts_visible(proposal):
+            return None
+        return proposal.result["tally"]["carried"]
 
 
 class ProposalCreateSerializer(serializers.Serializer):
@@ -218,13 +225,16 @@ class VoteCastSerializer(serializers.Serializer):
     )
 
 
+WHILE_OPEN = "Null while voting is open: the ballot is secret until it closes."
+
+
 class TallyForcesSerializer(serializers.Serializer):
     total = serializers.IntegerField()
     voted = serializers.IntegerField()
     not_voted = serializers.IntegerField()
-    for_ = serializers.IntegerField()
-    against = serializers.IntegerField()
-    abstaining = serializers.IntegerField()
+    for_ = serializers.IntegerField(allow_null=True, help_text=WHILE_OPEN)
+    against = serializers.IntegerField(allow_null=True, help_text=WHILE_OPEN)
+    abstaining = serializers.IntegerField(allow_null=True, help_text=WHILE_OPEN)
 
     def get_fields(self):
         fields = super().get_fields()
@@ -234,9 +244,9 @@ class TallyForcesSerializer(serializers.Serializer):
 
 class TallyHeadcountSerializer(serializers.Serializer):
     voted = serializers.IntegerField()
-    for_ = serializers.IntegerField()
-    against = serializers.IntegerField()
-    abstaining = serializers.IntegerField()
+    for_ = serializers.IntegerField(allow_null=True, help_text=WHILE_OPEN)
+    against = serializers.IntegerField(allow_null=True, help_text=WHILE_OPEN)
+    abstaining = serializers.IntegerField(allow_null=True, help_text=WHILE_OPEN)
 
     def get_fields(self):
         fields = super().get_fields()
@@ -255,9 +265,9 @@ class TallyFiguresSerializer(serializers.Serializer):
     headcount = TallyHeadcountSerializer()
     needed = TallyNeededSerializer()
     quorum_met = serializers.BooleanField()
-    forces_majority_met = serializers.BooleanField()
-    headcount_majority_met = serializers.BooleanField()
-    carried = serializers.BooleanField()
+    forces_majority_met = serializers.BooleanField(allow_null=True, help_text=WHILE_OPEN)
+    headcount_majority_met = serializers.BooleanField(allow_null=True, help_text=WHILE_OPEN)
+    carried = serializers.BooleanField(allow_null=True, help_text=WHILE_OPEN)
 
 
 class TallySerializer(serializers.Serializer):
@@ -265,6 +275,9 @@ class TallySerializer(serializers.Serializer):
     status = serializers.CharField()
     final = serializers.BooleanField(help_text="True once the vote has closed.")
     voting_open = serializers.BooleanField()
+    counts_visible = serializers.BooleanField(
+        help_text="False while voting is open: only turnout is given until the vote closes."
+    )
     voting_closes_at = serializers.DateTimeField(allow_null=True)
     as_at = serializers.DateTimeField()
     rule = DecisionRuleSerializer(allow_null=True)
@@ -272,50 +285,62 @@ class TallySerializer(serializers.Serializer):
 
 
 def tally_json(proposal, view, now) -> dict:
+    """The tally as the API gives it: while the ballot is secret (``view.tally`` is None,
+    per ``standards.policies``) turnout only, every other count null."""
     if view is None:
         return {
             "proposal": proposal.pk,
             "status": proposal.status,
             "final": False,
             "voting_open": False,
+            "counts_visible": False,
             "voting_closes_at": proposal.voting_closes_at,
             "as_at": now,
             "rule": None,
             "tally": None,
         }
-    t = view.tally
+    turnout, t = view.turnout, view.tally
+
+    def count(name: str):
+        return getattr(t, name) if t is not None else None
+
     return {
         "proposal": proposal.pk,
         "status": proposal.status,
         "final": view.final,
         "voting_open": view.voting_open,
+        "counts_visible": view.counts_visible,
         "voting_closes_at": proposal.voting_closes_at,
         "as_at": view.as_at,
         "rule": view.rule,
         "tally": {
             "forces": {
-                "total": t.total_forces,
-                "voted": t.forces_voted,
-                "not_voted": t.forces_not_voted,
-                "for": t.forces_for,
-                "against": t.forces_against,
-                "abstaining": t.forces_abstaining,
+                "total": turnout.total_forces,
+                "voted": turnout.forces_voted,
+                "not_voted": turnout.forces_not_voted,
+                "for": count("forces_for"),
+                "against": count("forces_against"),
+                "abstaining": count("forces_abstaining"),
             },
             "headcount": {
-                "voted": t.headcount_voted,
-                "for": t.headcount_for,
-                "against": t.headcount_against,
-                "abstaining": t.headcount_abstaining,
+                "voted": turnout.headcount_voted,
+                "for": count("headcount_for"),
+                "against": count("headcount_against"),
+                "abstaining": count("headcount_abstaining"),
             },
             "needed": {
-                "forces_voting_for_quorum": t.quorum_needed,
-                "forces_for": t.forces_for_needed,
-                "headcount_for": t.headcount_for_needed,
+                "forces_voting_for_quorum": turnout.quorum_needed,
+                "forces_for": smallest_reaching(
+                    turnout.forces_voted, Decimal(view.rule["forces_majority"])
+                ),
+                "headcount_for": smallest_reaching(
+                    turnout.headcount_voted, Decimal(view.rule["headcount_majority"])
+                ),
             },
-            "quorum_met": t.quorum_met,
-            "forces_majority_met": t.forces_majority_met,
-            "headcount_majority_met": t.headcount_majority_met,
-            "carried": t.carried,
+            "quorum_met": turnout.quorum_met,
+            "forces_majority_met": count("forces_majority_met"),
+            "headcount_majority_met": count("headcount_majority_met"),
+            "carried": count("carried"),
         },
     }
 

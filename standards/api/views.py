@@ -207,16 +207,14 @@ class ProposalViewSet(
             raise NotPermitted("Only a force's delegate may vote.")
         data = s.VoteCastSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        forces = delegate_forces(request.user)
-        force = data.validated_data.get("force") or (forces[0] if len(forces) == 1 else None)
-        existed = force is not None and proposal.votes.filter(force=force).exists()
-        vote = services.vote_cast(
+        outcome = services.vote_record(
             proposal=proposal,
             delegate=request.user,
             choice=data.validated_data["choice"],
             force=data.validated_data.get("force"),
         )
-        code = status.HTTP_200_OK if existed else status.HTTP_201_CREATED
+        code = status.HTTP_201_CREATED if outcome.created else status.HTTP_200_OK
+        vote = outcome.vote
         return Response(s.VoteSerializer(vote).data, status=code)
 
     @extend_schema(

@@ -497,22 +497,29 @@ def test_every_role_reads_the_live_tally(
     assert body["voting_open"] is True
     assert body["rule"]["quorum"] == "0.5000"
     tally = body["tally"]
+    # While voting is open the ballot is secret: turnout only (issue 9, finding 10).
+    assert body["counts_visible"] is False
     assert tally["forces"] == {
         "total": 2,
         "voted": 1,
         "not_voted": 1,
-        "for": 1,
-        "against": 0,
-        "abstaining": 0,
+        "for": None,
+        "against": None,
+        "abstaining": None,
     }
-    assert tally["headcount"] == {"voted": 2000, "for": 2000, "against": 0, "abstaining": 0}
+    assert tally["headcount"] == {
+        "voted": 2000,
+        "for": None,
+        "against": None,
+        "abstaining": None,
+    }
     assert tally["needed"] == {
         "forces_voting_for_quorum": 1,
         "forces_for": 1,
         "headcount_for": 1300,
     }
     assert tally["quorum_met"] is True
-    assert tally["carried"] is True
+    assert tally["carried"] is None
 
 
 def test_the_tally_before_voting_is_empty_and_after_closing_is_final(

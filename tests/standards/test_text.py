@@ -3,8 +3,12 @@ the tally chart's geometry."""
 
 from decimal import Decimal
 
+from django.utils import timezone
+
 from standards.charts import percent, tally_chart
+from standards.policies import Turnout
 from standards.rules import FOR, Ballot, Thresholds, decide
+from standards.selectors import TallyView
 from standards.text import diff_texts, render_markdown
 
 
@@ -88,6 +92,22 @@ def test_identical_texts_have_no_changes():
     assert not diff_texts("same", "same").changed
 
 
+def counted(tally, rule) -> TallyView:
+    """A closed vote's tally, whose counts are public."""
+    return TallyView(
+        tally=tally,
+        turnout=Turnout.of(tally),
+        rule={
+            "quorum": str(rule.quorum),
+            "forces_majority": str(rule.forces_majority),
+            "headcount_majority": str(rule.headcount_majority),
+        },
+        final=True,
+        as_at=timezone.now(),
+        voting_open=False,
+    )
+
+
 def test_the_chart_draws_each_threshold_at_its_exact_share_of_the_bar():
     rule = Thresholds(Decimal("0.5"), Decimal("0.55"), Decimal("0.65"))
     tally = decide(
@@ -96,7 +116,7 @@ def test_the_chart_draws_each_threshold_at_its_exact_share_of_the_bar():
         ballots=[Ballot(1, FOR, 3000), Ballot(2, "against", 1000), Ballot(3, "abstain", 1000)],
     )
 
-    chart = tally_chart(tally, rule)
+    chart = tally_chart(counted(tally, rule))
 
     turnout, forces, headcount = chart.bars
     assert [bar.threshold_x for bar in chart.bars] == ["300.0", "330.0", "390.0"]
@@ -117,7 +137,7 @@ def test_the_chart_draws_each_threshold_at_its_exact_share_of_the_bar():
 
 def test_an_empty_vote_draws_empty_bars():
     rule = Thresholds(Decimal("0.5"), Decimal("0.55"), Decimal("0.65"))
-    chart = tally_chart(decide(thresholds=rule, total_forces=44, ballots=[]), rule)
+    chart = tally_chart(counted(decide(thresholds=rule, total_forces=44, ballots=[]), rule))
 
     assert chart.bars[1].empty
     assert chart.bars[1].caption == "No forces voted yet"
