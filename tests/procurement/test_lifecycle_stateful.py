@@ -6,8 +6,10 @@ of one CPV category (with price breaks and a required standard). The rules call 
 services only; a ``DomainError`` is a legitimate refusal (a refusal is fine: a wrong
 acceptance is the bug). Time passes by moving rows, never by mocking the clock: the
 deadline passes by moving ``closes_at`` into the past, and "a day passes" (when a new
-procurement threshold comes into force) moves every requisition's dates and the earlier
-thresholds one day back.
+procurement threshold comes into force) moves every requisition's past dates (its opening
+among them, not its deadline) and the earlier thresholds one day back, so that "the day
+it opened" and "the day of award" differ whichever way the fix reads them (a recorded
+threshold or a date).
 
 The machine keeps its own record of what has happened (who set each quantity, the price
 breaks and threshold in force at opening, the deadline passing, compliance, the threshold
@@ -25,10 +27,12 @@ now) and after every step checks the database against it:
 Each example runs inside a savepoint of the test's transaction, rolled back in teardown,
 so examples never see each other's rows; documents are checked on their snapshots (the
 rendering task is queued on commit, which never comes inside the test's transaction).
+A second test walks the shortest path to each finding through the same machine.
 """
 
 import datetime
 import json
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import partial
@@ -203,6 +207,26 @@ class ModelOrder:
     total: Decimal
 
 
+# Preconditions: a rule runs only when it has a row in the state it acts on.
+
+
+def any_requisition(*statuses: str):
+    return lambda machine: bool(machine.requisitions) and bool(machine._requisitions_in(*statuses))
+
+
+def any_participation(status: str, requisition_status: str, *, lead: bool = True):
+    return lambda machine: (
+        bool(machine.setters)
+        and machine._participations_in(status, requisition_status, lead=lead).exists()
+    )
+
+
+def losing_compliance_matters(machine) -> bool:
+    """Compliance is lost at most once an example, once a requisition has closed (so that
+    it can still be awarded, and most of the example has a product to order)."""
+    return all(machine.compliant) and bool(machine._requisitions_in(RS.CLOSED, RS.APPROVED))
+
+
 class RequisitionLifecycle(RuleBasedStateMachine):
     def __init__(self):
         super().__init__()
@@ -339,20 +363,6 @@ class RequisitionLifecycle(RuleBasedStateMachine):
     ) -> Participation | None:
         chosen = list(self._participations_in(status, requisition_status, lead=lead))
         return chosen[i % len(chosen)] if chosen else None
-
-    def any_requisition(*statuses: str):
-        return lambda self: bool(self.requisitions) and bool(self._requisitions_in(*statuses))
-
-    def losing_compliance_matters(self) -> bool:
-        """Compliance is lost at most once an example, once a requisition has closed (so
-        that it can still be awarded, and most of the example has a product to order)."""
-        return all(self.compliant) and bool(self._requisitions_in(RS.CLOSED, RS.APPROVED))
-
-    def any_participation(status: str, requisition_status: str, *, lead: bool = True):
-        return lambda self: (
-            bool(self.setters)
-            and self._participations_in(status, requisition_status, lead=lead).exists()
-        )
 
     def _users(self, force_id: int) -> ForceUsers:
         return next(u for u in self.forces if u.force.pk == force_id)
@@ -1039,7 +1049,11 @@ INVARIANTS = [
 ]
 
 
-@pytest.mark.parametrize("path", list(SHORTEST_PATHS))
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+@pytest.mark.parametrize("path", list(SHORTEST_PATHS), ids=_slug)
 def test_the_shortest_path_to_each_finding_keeps_every_invariant(db, path):
     """Issue 9, findings 1, 2, 3, 4, 5, 6, 7, 8 and 11: the shortest path to each, through
     the stateful test's machine, breaks no invariant (each step is refused, or accepted
