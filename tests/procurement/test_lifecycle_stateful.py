@@ -1081,4 +1081,5 @@ def test_the_shortest_path_to_each_finding_keeps_every_invariant(db, path):
                 check(f"step {step} ({rule_name})", getattr(machine, name))
     finally:
         machine.teardown()
-    assert not broken, "\n".join(f"{kind.__name__} {text}" for kind, text in broken.items())
+    if broken:
+        pytest.fail("\n".join(f"{kind.__name__} {text}" for kind, text in broken.items()))
