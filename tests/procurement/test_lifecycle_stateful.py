@@ -696,7 +696,7 @@ class RequisitionLifecycle(RuleBasedStateMachine):
             services.requisition_sign_off(
                 requisition=JointRequisition.objects.get(pk=model.pk),
                 user=self.commercial,
-                comment="Reasons: value for money confirmed; no split purchase.",
+                reasons="Value for money confirmed against the other purchases in the category.",
             )
         except DomainError:
             return
