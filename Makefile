@@ -10,7 +10,9 @@ TEST_ENV := SECRET_KEY=$${SECRET_KEY:-test-only-secret-key-not-for-production}
 TYPED := accounts/services.py accounts/selectors.py accounts/permissions.py accounts/audit.py \
 	catalogue/services.py catalogue/selectors.py standards/services.py standards/selectors.py \
 	procurement/services.py procurement/selectors.py procurement/documents.py core/ \
-	catalogue/states.py standards/states.py procurement/states.py
+	catalogue/states.py standards/states.py procurement/states.py procurement/policies/ \
+	catalogue/policies.py standards/policies.py accounts/states.py accounts/notifications.py \
+	procurement/ocds.py procurement/arithmetic.py
 
 .PHONY: run test install assets lint typecheck worker beat clean
 
