@@ -6,6 +6,7 @@ class CatalogueConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported here, not at the top: they need the models, which load after the configs.
-        from catalogue import navigation
+        from catalogue import navigation, providers
 
         navigation.register()
+        providers.register()

@@ -216,7 +216,6 @@ def seed_proposals(stdout=None) -> None:
     their transition period), a rejected abolition, a vote under way and a consultation."""
     from django.utils import timezone
 
-    from catalogue.models import Conformance
     from standards import services
     from standards.models import Proposal, ProposalAction
 
@@ -261,13 +260,10 @@ def seed_proposals(stdout=None) -> None:
                 "kent": "for",
             },
         )
-        before = Conformance.objects.filter(
-            standard_version__standard__reference="NC-SEC-001",
-            standard_version__version=1,
-            status="verified",
-        ).count()
         services.proposals_close_due(now=voting_closes + datetime.timedelta(minutes=1))
         proposal.refresh_from_db()
+        # The products verified against version 1, as the impact recorded at the close.
+        before = len((proposal.impact_snapshot or {}).get("products", []))
         affected = (
             f"{before} product conformance{'s' if before != 1 else ''} now inside the "
             "transition period"
