@@ -8,6 +8,8 @@ from django.utils import timezone
 
 from accounts import audit
 from accounts.models import AuditEvent
+from catalogue import lapsing
+from catalogue import tasks as catalogue_tasks
 from catalogue.models import Conformance, Product
 from core.errors import DomainError, InvalidTransition, NotPermitted
 from standards import selectors, services, tasks
@@ -372,11 +374,11 @@ def test_conformance_lapses_when_the_transition_period_ends(
     ends = version.transition_ends_at
     assert ends == proposal.enacted_at + datetime.timedelta(days=180)
 
-    assert services.conformance_lapse_due(now=ends - datetime.timedelta(seconds=1)) == 0
+    assert lapsing.conformance_lapse_due(now=ends - datetime.timedelta(seconds=1)) == 0
     assert is_compliant(catalogue["verified"])
 
-    assert services.conformance_lapse_due(now=ends) == 3
-    assert services.conformance_lapse_due(now=ends + DAY) == 0
+    assert lapsing.conformance_lapse_due(now=ends) == 3
+    assert lapsing.conformance_lapse_due(now=ends + DAY) == 0
 
     statuses = dict(
         Conformance.objects.filter(standard_version=version).values_list("product__name", "status")
@@ -410,7 +412,7 @@ def test_the_lapse_command_and_task_lapse_what_is_due(capsys):
     assert "Lapsed 1 conformance record." in capsys.readouterr().out
     conformance.refresh_from_db()
     assert conformance.status == "lapsed"
-    assert tasks.lapse_conformance.delay().get() == 0
+    assert catalogue_tasks.lapse_conformance.delay().get() == 0
 
 
 def test_a_second_revision_keeps_the_earlier_lapse_date(voters, standards_secretary, version):
