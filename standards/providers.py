@@ -9,13 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Aggregate, Prefetch
 
-if TYPE_CHECKING:
-    from standards.models import StandardVersion
+from standards.models import StandardVersion
 
 
 class AffectedConformance(NamedTuple):
