@@ -12,7 +12,10 @@ TYPED := accounts/services.py accounts/selectors.py accounts/permissions.py acco
 	procurement/services.py procurement/selectors.py procurement/documents.py core/ \
 	catalogue/states.py standards/states.py procurement/states.py procurement/policies/ \
 	catalogue/policies.py standards/policies.py accounts/states.py accounts/notifications.py \
-	procurement/ocds.py procurement/arithmetic.py
+	procurement/ocds.py procurement/arithmetic.py \
+	accounts/navigation.py catalogue/navigation.py standards/navigation.py procurement/navigation.py \
+	catalogue/panels.py procurement/panels.py standards/providers.py catalogue/providers.py \
+	procurement/providers.py standards/signals.py catalogue/lapsing.py
 
 .PHONY: run test install assets lint layers typecheck worker beat clean
 

@@ -11,6 +11,7 @@ as "not available yet" rather than linking to a page that is not there.
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from django.urls import NoReverseMatch, reverse
 
@@ -103,8 +104,8 @@ def register_accounts() -> None:
     )
 
 
-def navigation_items(path: str) -> list[dict]:
-    items = []
+def navigation_items(path: str) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
     for link in NAVIGATION:
         label, url_name = link.label, link.url_name
         try:

@@ -275,7 +275,11 @@ def compute_impact(proposal: Proposal, now: datetime.datetime | None = None) -> 
     bought = providers.purchases().bought(list(products)) if products else []
     forces: dict[int, dict[str, Any]] = {}
     for line in bought:
-        force = {"id": line.force_id, "slug": line.force_slug, "name": line.force_name}
+        force: dict[str, Any] = {
+            "id": line.force_id,
+            "slug": line.force_slug,
+            "name": line.force_name,
+        }
         row = products[line.product_id]
         row["quantities"].append({"force": force, "quantity": line.quantity})
         row["total_quantity"] += line.quantity

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.dispatch import Signal
 
@@ -32,10 +33,10 @@ class EnactmentEffect:
     and what to run once the enactment itself is recorded, still inside its transaction."""
 
     changed: int
-    then: Callable[[], None] | None = None
+    then: Callable[[], object] | None = None
 
 
 def effects_of(signal: Signal, *, sender: type, **arguments) -> list[EnactmentEffect]:
     """Send ``signal`` and collect what its receivers did."""
-    responses = signal.send(sender=sender, **arguments)
+    responses: list[tuple[Any, Any]] = signal.send(sender=sender, **arguments)
     return [effect for _, effect in responses if isinstance(effect, EnactmentEffect)]
