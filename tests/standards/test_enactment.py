@@ -21,6 +21,7 @@ from standards.models import (
     Standard,
     StandardVersion,
 )
+from standards.signals import standard_abolished
 from tests.factories import ConformanceFactory, ProductFactory, StandardVersionFactory
 from tests.standards.helpers import DAY, delegates, draft, to_voting
 
@@ -498,3 +499,33 @@ def test_proposals_for_the_same_standard_cannot_both_be_live(voters, standards_s
             standards_secretary,
         )
     assert Proposal.objects.filter(status="voting").count() == 1
+
+
+def test_a_receiver_refusing_an_abolition_rolls_back_the_conformance_it_lapsed(
+    voters, standards_secretary, version, catalogue
+):
+    """Catalogue lapses conformance on standards' signal inside the enactment's transaction:
+    when a later receiver refuses, the lapsing is undone with the abolition."""
+
+    def refuse(sender, **kwargs):
+        raise InvalidTransition("A receiver refuses the abolition.")
+
+    standard_abolished.connect(refuse, dispatch_uid="tests.refuse")
+    try:
+        proposal = to_voting(
+            draft(voters[0], action=ProposalAction.ABOLISH, standard=version.standard),
+            standards_secretary,
+        )
+        voted(proposal, voters, ["for"] * 4)
+        proposal = close_at_end(proposal)
+    finally:
+        standard_abolished.disconnect(dispatch_uid="tests.refuse")
+
+    assert proposal.status == ProposalStatus.CARRIED
+    assert proposal.enactment_error == "A receiver refuses the abolition."
+    assert Standard.objects.get(pk=version.standard_id).abolished_at is None
+    assert set(
+        Conformance.objects.filter(standard_version=version).values_list("status", flat=True)
+    ) == {"verified", "claimed", "rejected"}
+    assert not AuditEvent.objects.filter(action="conformance.lapsed").exists()
+    assert is_compliant(catalogue["verified"])
