@@ -12,9 +12,12 @@ TYPED := accounts/services.py accounts/selectors.py accounts/permissions.py acco
 	procurement/services.py procurement/selectors.py procurement/documents.py core/ \
 	catalogue/states.py standards/states.py procurement/states.py procurement/policies/ \
 	catalogue/policies.py standards/policies.py accounts/states.py accounts/notifications.py \
-	procurement/ocds.py procurement/arithmetic.py
+	procurement/ocds.py procurement/arithmetic.py \
+	accounts/navigation.py catalogue/navigation.py standards/navigation.py procurement/navigation.py \
+	catalogue/panels.py procurement/panels.py standards/providers.py catalogue/providers.py \
+	procurement/providers.py standards/signals.py catalogue/lapsing.py
 
-.PHONY: run test install assets lint typecheck worker beat clean
+.PHONY: run test install assets lint layers typecheck worker beat clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed"'
@@ -63,6 +66,12 @@ test: $(INSTALLED) $(ASSETS)
 lint: $(INSTALLED)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+
+# The layers contract in pyproject.toml: config > procurement > catalogue > standards >
+# accounts > core; a lower app never imports a higher one.
+layers: $(INSTALLED)
+	$(BIN)/lint-imports
 
 # The django-stubs plugin loads the settings, which need a key (any will do).
 typecheck: $(INSTALLED)

@@ -1,59 +1,22 @@
-"""What each role can do, as shown on home pages and in the service navigation.
+"""What each role can do, as shown on home pages, and the service navigation.
+
+Accounts sits below the domain apps, so it imports none of them: each app registers its own
+capabilities (with how many things wait behind them) and navigation links from its
+``AppConfig.ready()``, and this module only composes what was registered.
 
 Links are resolved by URL name; a capability whose page does not exist yet is shown
 as "not available yet" rather than linking to a page that is not there.
 """
 
-from collections.abc import Callable
+from collections import defaultdict
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from django.urls import NoReverseMatch, reverse
 
-from accounts.models import Role, User
-
-# How many things wait for the user behind a capability: shown on the home page, so each
-# role's home is a dashboard of what needs doing. One or two queries each.
-
-
-def _open_to_join(user: User) -> int:
-    from procurement.selectors import open_requisitions_to_join
-
-    return open_requisitions_to_join(user).count()
-
-
-def _shares_to_decide(user: User) -> int:
-    from procurement.selectors import approval_queue_for
-
-    return approval_queue_for(user).count()
-
-
-def _votes_not_cast(user: User) -> int:
-    from standards.selectors import ballots_for
-
-    return sum(1 for ballot in ballots_for(user) if ballot.vote is None)
-
-
-def _to_review(user: User) -> int:
-    from catalogue import selectors
-
-    return (
-        selectors.products_awaiting_review(user).count()
-        + selectors.revisions_awaiting_review(user).count()
-        + selectors.conformances_awaiting_review(user).count()
-    )
-
-
-def _failed_notifications(user: User) -> int:
-    from accounts.models import DeliveryStatus
-    from accounts.selectors import deliveries_visible_to
-
-    return deliveries_visible_to(user).filter(status=DeliveryStatus.FAILED).count()
-
-
-def _to_sign_off_or_award(user: User) -> int:
-    from procurement.selectors import waiting_for_commercial_lead
-
-    return waiting_for_commercial_lead()
+from accounts.models import DeliveryStatus, Role, User
+from accounts.selectors import deliveries_visible_to
 
 
 @dataclass(frozen=True)
@@ -61,7 +24,11 @@ class Capability:
     title: str
     url_name: str
     description: str
+    # How many things wait for the user behind it: shown on the home page, so each role's
+    # home is a dashboard of what needs doing. One or two queries each.
     waiting: Callable[[User], int] | None = None
+    # Where it stands among its role's capabilities, whichever app registered it.
+    order: int = 0
 
     @property
     def href(self) -> str | None:
@@ -71,136 +38,76 @@ class Capability:
             return None
 
 
-ROLE_CAPABILITIES: dict[str, list[Capability]] = {
-    Role.BUYER: [
-        Capability(
-            "Browse the catalogue",
-            "catalogue:product_list",
-            "Search approved, standards-compliant products and their price breaks.",
-        ),
-        Capability(
-            "Join an open joint requisition",
-            "procurement:requisition_open_list",
-            "See what other forces are buying and the saving your force would get by joining.",
-            _open_to_join,
-        ),
-        Capability(
-            "Start a joint requisition",
-            "procurement:requisition_create",
-            "Open a requisition for a product so that other forces can pool their demand.",
-        ),
-        Capability(
-            "Your force's requisitions",
-            "procurement:requisition_list",
-            "Follow your force's requisitions from open to contracted.",
-        ),
-    ],
-    Role.FINANCE: [
-        Capability(
-            "Shares awaiting approval",
-            "procurement:approval_queue",
-            "Approve or reject your force's share of pooled orders, within your limit.",
-            _shares_to_decide,
-        ),
-        Capability(
-            "Your force's orders",
-            "procurement:order_list",
-            "Orders placed for your force and their contract documents.",
-        ),
-    ],
-    Role.DELEGATE: [
-        Capability(
-            "Votes awaiting your force",
-            "standards:delegate_dashboard",
-            "Cast your force's vote on network-code proposals before voting closes.",
-            _votes_not_cast,
-        ),
-        Capability(
-            "Proposals",
-            "standards:proposal_list",
-            "Proposals to establish, revise or abolish standards, with their impact.",
-        ),
-        Capability(
-            "Register of standards",
-            "standards:standard_list",
-            "The network code's standards and every version of them.",
-        ),
-    ],
-    Role.CATALOGUE_MANAGER: [
-        Capability(
-            "Review queue",
-            "catalogue:review_queue",
-            "Submitted listings, revisions and conformance claims awaiting a decision.",
-            _to_review,
-        ),
-        Capability(
-            "Browse the catalogue",
-            "catalogue:product_list",
-            "Everything published, with its conformance to the network code.",
-        ),
-    ],
-    Role.COMMERCIAL_LEAD: [
-        Capability(
-            "Requisitions to sign off and award",
-            "procurement:commercial_queue",
-            "Approved requisitions awaiting sign-off above the threshold, and award.",
-            _to_sign_off_or_award,
-        ),
-        Capability(
-            "Orders",
-            "procurement:order_list",
-            "Awarded orders and the state of their contract documents.",
-        ),
+class CapabilityRegistry(Mapping[str, list[Capability]]):
+    """Role -> its capabilities in order. Filled by each app's ``AppConfig.ready()``."""
+
+    def __init__(self) -> None:
+        self._by_role: dict[str, list[Capability]] = defaultdict(list)
+
+    def register(self, role: str, *capabilities: Capability) -> None:
+        known = self._by_role[role]
+        for capability in capabilities:
+            if capability not in known:  # ready() may run twice (tests, reloads)
+                known.append(capability)
+        known.sort(key=lambda capability: capability.order)
+
+    def __getitem__(self, role: str) -> list[Capability]:
+        if role not in self._by_role:
+            raise KeyError(role)
+        return list(self._by_role[role])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._by_role)
+
+    def __len__(self) -> int:
+        return len(self._by_role)
+
+
+ROLE_CAPABILITIES = CapabilityRegistry()
+register_capabilities = ROLE_CAPABILITIES.register
+
+
+@dataclass(frozen=True)
+class NavigationLink:
+    label: str
+    url_name: str
+    order: int
+
+
+NAVIGATION: list[NavigationLink] = []
+
+
+def register_navigation(label: str, url_name: str, *, order: int) -> None:
+    """Add a link to the service navigation (each app adds its own, in its ready())."""
+    link = NavigationLink(label, url_name, order)
+    if link not in NAVIGATION:
+        NAVIGATION.append(link)
+        NAVIGATION.sort(key=lambda item: item.order)
+
+
+def _failed_notifications(user: User) -> int:
+    return deliveries_visible_to(user).filter(status=DeliveryStatus.FAILED).count()
+
+
+def register_accounts() -> None:
+    """Accounts' own entries: the home link and the failed notifications."""
+    register_navigation("Home", "home", order=0)
+    register_capabilities(
+        Role.COMMERCIAL_LEAD,
         Capability(
             "Failed notifications",
             "accounts:failed_notifications",
             "E-mails that could not be sent after every retry: send them again.",
             _failed_notifications,
+            order=90,
         ),
-    ],
-    Role.STANDARDS_SECRETARY: [
-        Capability(
-            "Proposals",
-            "standards:proposal_list",
-            "Move proposals into consultation and voting; follow the tallies.",
-        ),
-        Capability(
-            "Register of standards",
-            "standards:standard_list",
-            "The network code's standards and every version of them.",
-        ),
-    ],
-    Role.SUPPLIER_EDITOR: [
-        Capability(
-            "Your listings",
-            "catalogue:supplier_product_list",
-            "Create, edit and submit your products, price breaks and conformance claims.",
-        ),
-        Capability(
-            "Upload listings from a spreadsheet",
-            "catalogue:product_import",
-            "Create or update many draft listings at once from a CSV file.",
-        ),
-        Capability(
-            "Orders to fulfil",
-            "procurement:order_list",
-            "Orders awarded to you and their contract documents.",
-        ),
-    ],
-}
-
-NAVIGATION: list[tuple[str, str]] = [
-    ("Home", "home"),
-    ("Catalogue", "catalogue:product_list"),
-    ("Requisitions", "procurement:requisition_list"),
-    ("Orders", "procurement:order_list"),
-    ("Standards", "standards:standard_list"),
-]
+    )
 
 
-def navigation_items(path: str) -> list[dict]:
-    items = []
-    for label, url_name in NAVIGATION:
+def navigation_items(path: str) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    for link in NAVIGATION:
+        label, url_name = link.label, link.url_name
         try:
             href = reverse(url_name)
         except NoReverseMatch:

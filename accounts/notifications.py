@@ -53,6 +53,7 @@ def deliveries_queue(
     link: str = "",
 ) -> list[NotificationDelivery]:
     """Record one delivery per message and send each by a task once this commits."""
+    # Imported here: accounts.tasks imports this module (a cycle at import time).
     from accounts.tasks import deliver_notification
 
     deliveries = NotificationDelivery.objects.bulk_create(
@@ -120,6 +121,7 @@ def delivery_attempt(*, delivery_id: int) -> NotificationDelivery | None:
 @transaction.atomic
 def delivery_retry(*, delivery: NotificationDelivery, actor: User) -> NotificationDelivery:
     """Send a failed e-mail again (the ICT company), with a fresh round of attempts."""
+    # Imported here: accounts.tasks imports this module (a cycle at import time).
     from accounts.tasks import deliver_notification
 
     if not can_see_notifications(actor):

@@ -77,6 +77,7 @@ def run(args) -> None:
     from django.test import Client
     from django.utils import timezone
 
+    from catalogue import lapsing
     from catalogue.models import Conformance
     from standards import rules, selectors, services
     from tests.factories import (
@@ -167,7 +168,7 @@ def run(args) -> None:
     version.refresh_from_db()
     samples = []
     with timed(samples):
-        lapsed = services.conformance_lapse_due(now=version.transition_ends_at)
+        lapsed = lapsing.conformance_lapse_due(now=version.transition_ends_at)
     report(f"lapse {lapsed} conformances (+ compliance)", samples)
     lapsed_rows = Conformance.objects.filter(status="lapsed").count()
     check(lapsed_rows == lapsed == args.products, "not every conformance lapsed")

@@ -1,6 +1,7 @@
 """The catalogue: CPV categories, supplier products with reviewed revisions, price breaks
 and conformance to the network code's standards."""
 
+import uuid
 from decimal import Decimal
 
 from django.conf import settings
@@ -245,8 +246,6 @@ class ConformanceStatus(models.TextChoices):
 
 
 def evidence_upload_to(instance, filename: str) -> str:
-    import uuid
-
     return f"evidence/{uuid.uuid4().hex}.pdf"
 
 

@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.models import Organisation, OrganisationKind, Role
+from accounts.models import Organisation, OrganisationKind
 from accounts.permissions import (
     can_download_evidence,
     can_edit_listings_of,
@@ -22,7 +22,6 @@ from accounts.permissions import (
     can_review_catalogue,
     can_withdraw_product,
     edited_supplier_ids,
-    has_role,
     is_catalogue_manager,
     may_review_listings_of,
     review_refusal,
@@ -49,15 +48,13 @@ from catalogue.models import (
     ProductStatus,
     RevisionStatus,
 )
-from catalogue.policies import is_orderable
+from catalogue.panels import product_panels
 from catalogue.pricing import unit_price_for
 from catalogue.search import SearchParams
 from catalogue.states import CONFORMANCE, PRODUCT, REVISION
 from catalogue.uploads import describe_size, reject_oversized_request
 from core.errors import DomainError
 from core.pages import pagination, show_domain_error
-from procurement.models import RequisitionStatus
-from procurement.selectors import requisitions_visible_to
 from standards.models import Standard, StandardVersion, VersionStatus
 
 SEARCH_PAGE_SIZE = 20
@@ -204,17 +201,6 @@ def product_detail(request, pk: int):
             quantity = None
             quantity_error = "Enter a whole number of units, 1 or more."
     breaks = list(product.price_breaks.all())
-    may_requisition = has_role(request.user, Role.BUYER) and is_orderable(product)
-    open_requisitions = (
-        list(
-            requisitions_visible_to(request.user)
-            .filter(product=product, status=RequisitionStatus.OPEN)
-            .select_related("lead_force")
-            .order_by("closes_at")[:5]
-        )
-        if may_requisition
-        else []
-    )
     quote = None
     if quantity is not None and breaks:
         unit_price = unit_price_for(breaks, quantity)
@@ -251,8 +237,8 @@ def product_detail(request, pk: int):
             "may_download": can_download_evidence(request.user, product.supplier_id),
             "quote": quote,
             "quantity_error": quantity_error,
-            "may_requisition": may_requisition,
-            "open_requisitions": open_requisitions,
+            # What higher apps add (procurement's "buy it together"): catalogue/panels.py.
+            "product_panels": product_panels(request.user, product),
         },
     )
 

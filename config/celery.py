@@ -5,6 +5,8 @@ import os
 from celery import Celery
 from celery.signals import beat_init, worker_init
 
+from config.env import require_secret_key
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = Celery("network_code")
@@ -27,8 +29,6 @@ app.conf.beat_schedule = {
 @worker_init.connect
 @beat_init.connect
 def _require_secret_key(**kwargs) -> None:
-    from config.env import require_secret_key
-
     require_secret_key()
 
 

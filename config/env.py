@@ -3,6 +3,7 @@
 import os
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 TRUE_WORDS = {"1", "true", "yes", "on"}
@@ -51,7 +52,6 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 def require_secret_key() -> None:
     """Stop a web or worker process at start when SECRET_KEY is missing."""
-    from django.conf import settings
 
     try:
         key = settings.SECRET_KEY

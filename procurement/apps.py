@@ -5,8 +5,14 @@ class ProcurementConfig(AppConfig):
     name = "procurement"
 
     def ready(self) -> None:
+        # Imported here, not at the top: they need the models, which load after the configs.
         from catalogue.signals import product_no_longer_orderable
+        from procurement import navigation, panels, providers
         from procurement.receivers import tell_forces_product_no_longer_orderable
+
+        navigation.register()
+        panels.register()
+        providers.register()
 
         product_no_longer_orderable.connect(
             tell_forces_product_no_longer_orderable,

@@ -19,8 +19,10 @@ from django.utils import timezone
 
 from accounts import audit
 from accounts.models import Organisation, OrganisationKind, User
+from accounts.permissions import can_retry_documents
 from catalogue.models import ConformanceStatus
 from core.errors import NotPermitted
+from procurement import ocds
 from procurement.models import (
     Approval,
     ApprovalDecision,
@@ -30,6 +32,7 @@ from procurement.models import (
     JointRequisition,
     Order,
     OrderStatus,
+    RequisitionStatus,
     document_upload_to,
 )
 from procurement.policies import sign_off
@@ -257,6 +260,7 @@ def _enqueue(document_ids: list[int]) -> None:
 
 
 def _enqueue_one(document_id: int) -> None:
+    # Imported here: procurement.tasks imports this module (a cycle at import time).
     from procurement.tasks import render_document
 
     transaction.on_commit(lambda: render_document.delay(document_id))
@@ -373,8 +377,6 @@ def latest_documents(order: Order) -> list[Document]:
 def _complete_order_if_ready(order_id: int) -> None:
     """When the newest version of every document is done, the order and its requisition are
     contracted and the contract is published as open data."""
-    from procurement import ocds
-    from procurement.models import JointRequisition, RequisitionStatus
 
     order = Order.objects.select_for_update().get(pk=order_id)
     if not ORDER.can(order, OrderStatus.CONTRACTED):
@@ -432,8 +434,6 @@ def document_mark_failed(*, document_id: int, error: str) -> None:
 
 
 def _require_commercial_lead(actor: User) -> None:
-    from accounts.permissions import can_retry_documents
-
     if not can_retry_documents(actor):
         raise NotPermitted("Only a commercial lead can retry or regenerate contract documents.")
 

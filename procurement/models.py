@@ -1,6 +1,7 @@
 """Joint requisitions: forces pool demand for one product; the pooled quantity sets the
 price; each force's finance approves its share; the ICT company awards; documents follow."""
 
+import secrets
 from decimal import Decimal
 
 from django.conf import settings
@@ -159,6 +160,7 @@ class JointRequisition(models.Model):
     @property
     def needs_sign_off(self) -> bool:
         """The live rule (never a stored flag that a threshold change could leave stale)."""
+        # Imported here: the policies import these models (a cycle at import time).
         from procurement.policies.sign_off import needs_sign_off
 
         return needs_sign_off(self)
@@ -374,8 +376,6 @@ class DocumentStatus(models.TextChoices):
 
 
 def document_upload_to(instance, filename: str) -> str:
-    import secrets
-
     return f"documents/{secrets.token_urlsafe(24)}.pdf"
 
 

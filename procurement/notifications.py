@@ -17,6 +17,7 @@ from django.urls import reverse
 
 from accounts.models import Membership, OrganisationKind, Role, User
 from accounts.notifications import Outgoing, deliveries_queue, delivery_record_unbuildable
+from catalogue.policies import orderable_problem
 from core.money import format_gbp
 from procurement.models import JointRequisition, Participation, ParticipationStatus
 from procurement.policies.approval import quantity_setter_ids
@@ -52,6 +53,7 @@ def queue(event: str, *, requisition_id: int, participation_ids: list[int] | Non
         raise ValueError(f"Unknown notification {event!r}.")
     if _muted.get():
         return
+    # Imported here: procurement.tasks imports this module (a cycle at import time).
     from procurement.tasks import send_notification
 
     transaction.on_commit(
@@ -150,8 +152,6 @@ def build(event: str, requisition_id: int, participation_ids: list[int]) -> list
         add(_users(force_ids=[requisition.lead_force_id], roles=[Role.BUYER]))
         add([requisition.created_by])
     elif event == "product_unorderable":
-        from catalogue.policies import orderable_problem
-
         context["problem"] = (
             orderable_problem(requisition.product) or "It could not be ordered for a while."
         )

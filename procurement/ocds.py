@@ -518,6 +518,7 @@ def _publish_update(
 
 def _schedule(requisition_id: int, due: datetime.datetime) -> None:
     """Publish the pending update when its minute is up (the beat's sweep is the safety net)."""
+    # Imported here: procurement.tasks imports this module (a cycle at import time).
     from procurement.tasks import publish_tender_update
 
     task_id = f"ocds-tender-update-{requisition_id}-{due:%Y%m%dT%H%M%S}"

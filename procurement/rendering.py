@@ -13,6 +13,7 @@ from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
 from django.template.loader import render_to_string
+from django.templatetags.static import static
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher
 
@@ -62,7 +63,6 @@ class RenderedPdf:
 
 def render_html(template_name: str, context: dict, *, for_print: bool) -> str:
     """The document's HTML: the same for the PDF and for the browser preview."""
-    from django.templatetags.static import static
 
     stylesheet = stylesheet_uri() if for_print else static(STYLESHEET)
     return render_to_string(template_name, {**context, "stylesheet": stylesheet})

@@ -43,6 +43,7 @@ from procurement.models import (
     ProcurementThreshold,
     RequisitionStatus,
 )
+from procurement.policies.approval import highest_approval_limit, uncovered_warning
 from procurement.policies.pledging import open_for_pledges_q
 
 # Participations that count towards the pooled quantity at each stage.
@@ -196,7 +197,6 @@ def approval_warning(
 ) -> str | None:
     """The buyer's warning when no finance approver of the force could approve the share
     as pledged (``procurement.policies.approval``)."""
-    from procurement.policies.approval import uncovered_warning
 
     amount = estimated_share_with_vat(requisition, participation)
     if amount is None:
@@ -206,7 +206,6 @@ def approval_warning(
 
 def approval_warning_for(participation: Participation) -> str | None:
     """The same warning, loading what it needs (after a join or a change)."""
-    from procurement.policies.approval import highest_approval_limit
 
     requisition = with_participations(
         JointRequisition.objects.filter(pk=participation.joint_requisition_id)
@@ -382,6 +381,7 @@ def commercial_queue(now: datetime.datetime | None = None) -> dict[str, list[Joi
     want of a sign-off (``policies.sign_off.sign_off_missing``), so that nothing sits in "to
     award" while award is refused. Each row carries its ``sign_off_requirement``.
     """
+    # Imported here: policies.sign_off imports this module (a cycle at import time).
     from procurement.policies import sign_off
 
     base = JointRequisition.objects.select_related("product", "lead_force", "product__supplier")

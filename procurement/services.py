@@ -35,6 +35,7 @@ from catalogue.policies import orderable_problem
 from catalogue.pricing import unit_price_for
 from core.errors import DomainError, InvalidTransition, NotFound, NotPermitted
 from core.invariants import present
+from core.money import format_gbp
 from core.state import StateMachine
 from core.text import check_single_line, control_character, single_line_errors
 from procurement import arithmetic, documents, notifications, ocds, selectors, states
@@ -1126,6 +1127,4 @@ def requisition_cancel(
 
 
 def _gbp(amount: Decimal | None) -> str:
-    from core.money import format_gbp
-
     return format_gbp(amount or Decimal("0.00"))

@@ -2,7 +2,9 @@
 selector, and render. Domain errors are shown in the GOV.UK error summary."""
 
 from decimal import Decimal
+from functools import wraps
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -313,8 +315,6 @@ def requisition_detail(request, pk: int):
 
 
 def _percent(rate: Decimal | None) -> str:
-    from django.conf import settings
-
     rate = rate if rate is not None else settings.VAT_RATE
     return f"{(rate * 100).normalize():f}%"
 
@@ -693,7 +693,6 @@ def order_detail(request, pk: int):
 
 def handle_not_permitted(view):
     """Turn ``NotPermittedPage`` into the 403 page with its reason."""
-    from functools import wraps
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):

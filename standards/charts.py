@@ -11,10 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from standards.selectors import TallyView
+from standards.selectors import TallyView
 
 WIDTH = Decimal(640)
 LEFT = Decimal(0)

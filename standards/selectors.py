@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import Organisation, OrganisationKind, User
@@ -23,10 +23,8 @@ from accounts.permissions import (
     is_standards_secretary,
     memberships_of,
 )
-from catalogue.models import Conformance, ConformanceStatus, ProductStatus
 from core.invariants import present
-from procurement.models import OrderLine, OrderStatus
-from standards import policies, rules
+from standards import policies, providers, rules
 from standards.models import (
     DecisionRule,
     Proposal,
@@ -39,10 +37,6 @@ from standards.models import (
     Vote,
 )
 
-# Orders count as bought once awarded, until cancelled.
-BOUGHT_ORDER_STATUSES = [OrderStatus.PLACED, OrderStatus.CONTRACTED]
-
-
 # The register.
 
 
@@ -53,22 +47,11 @@ def standards_visible_to(user: User) -> QuerySet[Standard]:
     return Standard.objects.all()
 
 
-def _verified_published(prefix: str = "") -> Q:
-    return Q(
-        **{
-            f"{prefix}status": ConformanceStatus.VERIFIED,
-            f"{prefix}product__status": ProductStatus.PUBLISHED,
-        }
-    )
-
-
 def standard_register(user: User) -> QuerySet[Standard]:
     """Every standard with its versions (newest first), each counting the published products
     verified as conforming to it. Three queries, whatever the size of the register."""
     versions = StandardVersion.objects.annotate(
-        conforming_products=Count(
-            "conformances", filter=_verified_published("conformances__"), distinct=True
-        )
+        conforming_products=providers.conformance().conforming_products()
     ).order_by("-version")
     return standards_visible_to(user).prefetch_related(Prefetch("versions", queryset=versions))
 
@@ -76,17 +59,9 @@ def standard_register(user: User) -> QuerySet[Standard]:
 def standard_history(user: User, reference: str) -> Standard | None:
     """One standard with every version, the published products conforming to each (verified,
     and lapsed ones for history), and the proposals about it."""
-    conformances = (
-        Conformance.objects.filter(
-            product__status=ProductStatus.PUBLISHED,
-            status__in=[ConformanceStatus.VERIFIED, ConformanceStatus.LAPSED],
-        )
-        .select_related("product__supplier")
-        .order_by("product__name", "product__pk")
-    )
     versions = (
         StandardVersion.objects.select_related("supersedes")
-        .prefetch_related(Prefetch("conformances", queryset=conformances))
+        .prefetch_related(providers.conformance().history())
         .order_by("-version")
     )
     proposals = Proposal.objects.exclude(status=ProposalStatus.DRAFT).order_by("-created_at")
@@ -277,28 +252,12 @@ def affected_versions(proposal: Proposal) -> QuerySet[StandardVersion]:
 def compute_impact(proposal: Proposal, now: datetime.datetime | None = None) -> dict[str, Any]:
     """What the proposal would touch, unscoped: the published products verified as conforming
     to an affected version, their suppliers, and how many each force has bought of them
-    through awarded orders. Three queries, whatever the numbers."""
+    through awarded orders (catalogue and procurement provide them: standards/providers.py).
+    Three queries, whatever the numbers."""
     now = now or timezone.now()
     applies = proposal.action in (ProposalAction.REVISE, ProposalAction.ABOLISH)
     versions = list(affected_versions(proposal)) if applies else []
-    conformances = (
-        Conformance.objects.filter(standard_version__in=versions)
-        .filter(_verified_published())
-        .order_by(
-            "product__supplier__name", "product__name", "product__pk", "standard_version__version"
-        )
-        .values_list(
-            "product_id",
-            "product__name",
-            "product__sku",
-            "product__supplier_id",
-            "product__supplier__slug",
-            "product__supplier__name",
-            "standard_version__version",
-        )
-        if versions
-        else []
-    )
+    conformances = providers.conformance().affected(versions) if versions else []
     products: dict[int, dict[str, Any]] = {}
     for product_id, name, sku, supplier_id, slug, supplier_name, version in conformances:
         row = products.get(product_id)
@@ -313,25 +272,19 @@ def compute_impact(proposal: Proposal, now: datetime.datetime | None = None) -> 
                 "total_quantity": 0,
             }
         row["versions"].append(version)
-    bought = (
-        OrderLine.objects.filter(
-            order__joint_requisition__product_id__in=list(products),
-            order__status__in=BOUGHT_ORDER_STATUSES,
-        )
-        .values("order__joint_requisition__product_id", "force_id", "force__slug", "force__name")
-        .annotate(quantity=Sum("quantity"))
-        .order_by("force__name", "order__joint_requisition__product_id")
-        if products
-        else []
-    )
+    bought = providers.purchases().bought(list(products)) if products else []
     forces: dict[int, dict[str, Any]] = {}
     for line in bought:
-        force = {"id": line["force_id"], "slug": line["force__slug"], "name": line["force__name"]}
-        row = products[line["order__joint_requisition__product_id"]]
-        row["quantities"].append({"force": force, "quantity": line["quantity"]})
-        row["total_quantity"] += line["quantity"]
+        force: dict[str, Any] = {
+            "id": line.force_id,
+            "slug": line.force_slug,
+            "name": line.force_name,
+        }
+        row = products[line.product_id]
+        row["quantities"].append({"force": force, "quantity": line.quantity})
+        row["total_quantity"] += line.quantity
         summary = forces.setdefault(force["id"], {"force": force, "quantity": 0, "products": 0})
-        summary["quantity"] += line["quantity"]
+        summary["quantity"] += line.quantity
         summary["products"] += 1
     suppliers: dict[int, dict[str, Any]] = {}
     for row in products.values():

@@ -1,18 +1,20 @@
 """Writes for the network code: proposals through their lifecycle, comments, votes,
-closing, enactment and the lapsing of conformance.
+closing and enactment.
 
 Every change of status goes through the machines of :mod:`standards.states` (proposals and
-standard versions) and :mod:`catalogue.states` (conformance lapsing), which check the move
-against the table and its guards, save and audit. Services lock the proposal row before they
-decide anything about it, and re-check its state after the lock, so a vote, a close and
-an enactment racing each other are serialised by the database.
+standard versions), which check the move against the table and its guards, save and audit.
+What depends on a standard's versions in higher apps (conformance, in the catalogue) is
+changed by their receivers of :mod:`standards.signals`, inside the enactment's transaction.
+
+Services lock the proposal row before they decide anything about it, and re-check its state
+after the lock, so a vote, a close and an enactment racing each other are serialised by the
+database.
 """
 
 from __future__ import annotations
 
 import datetime
 import re
-from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,9 +33,6 @@ from accounts.permissions import (
     organisations_with_role,
     proposer_organisations,
 )
-from catalogue import compliance
-from catalogue.models import Conformance, ConformanceStatus
-from catalogue.states import CONFORMANCE
 from core.errors import DomainError, InvalidTransition, NotPermitted
 from core.invariants import present
 from core.text import single_line_errors
@@ -51,6 +50,12 @@ from standards.models import (
     Vote,
     VoteChoice,
 )
+from standards.signals import (
+    EnactmentEffect,
+    effects_of,
+    standard_abolished,
+    version_superseded,
+)
 from standards.states import PROPOSAL, STATE_PHRASES, VERSION
 from standards.states import when as _when
 
@@ -59,9 +64,6 @@ S = ProposalStatus
 REFERENCE_PATTERN = re.compile(r"^NC-[A-Z]{2,5}-\d{3}$")
 MAX_TEXT = 100_000
 MAX_COMMENT = 10_000
-# Conformance whose version is superseded or abolished: claims and verified ones lapse.
-LAPSABLE = [ConformanceStatus.CLAIMED, ConformanceStatus.VERIFIED]
-LAPSE_CHUNK = 500
 
 
 def _now(now: datetime.datetime | None) -> datetime.datetime:
@@ -541,12 +543,13 @@ def proposal_enact(
 def _enact(locked: Proposal, *, actor: User | None, now: datetime.datetime) -> Proposal:
     PROPOSAL.check(locked, S.ENACTED, now=now)
     version: StandardVersion | None  # an abolition adds none
+    effects: list[EnactmentEffect]  # what higher apps' receivers did, to finish below
     if locked.action == ProposalAction.ESTABLISH:
-        standard, version, product_ids = _establish(locked, actor=actor, now=now)
+        standard, version, effects = _establish(locked, actor=actor, now=now)
     elif locked.action == ProposalAction.REVISE:
-        standard, version, product_ids = _revise(locked, actor=actor, now=now)
+        standard, version, effects = _revise(locked, actor=actor, now=now)
     else:
-        standard, version, product_ids = _abolish(locked, actor=actor, now=now)
+        standard, version, effects = _abolish(locked, actor=actor, now=now)
     _transition(
         locked,
         S.ENACTED,
@@ -560,14 +563,15 @@ def _enact(locked: Proposal, *, actor: User | None, now: datetime.datetime) -> P
         },
         now=now,
     )
-    if product_ids:
-        compliance.refresh(product_ids)
+    for effect in effects:
+        if effect.then is not None:
+            effect.then()
     return locked
 
 
 def _establish(
     proposal: Proposal, *, actor: User | None, now: datetime.datetime
-) -> tuple[Standard, StandardVersion, list[int]]:
+) -> tuple[Standard, StandardVersion, list[EnactmentEffect]]:
     reference = proposal.proposed_reference
     if Standard.objects.filter(reference=reference).exists():
         raise InvalidTransition(f"{reference} already exists: it cannot be established again.")
@@ -618,18 +622,9 @@ def _locked_standard(proposal: Proposal, verb: str) -> tuple[Standard, list[Stan
     return standard, versions
 
 
-def _lock_conformances(version_ids: list[int]) -> list[Conformance]:
-    return list(
-        Conformance.objects.select_for_update(of=("self",))
-        .select_related("product__supplier")
-        .filter(standard_version_id__in=version_ids, status__in=LAPSABLE)
-        .order_by("pk")
-    )
-
-
 def _revise(
     proposal: Proposal, *, actor: User | None, now: datetime.datetime
-) -> tuple[Standard, StandardVersion, list[int]]:
+) -> tuple[Standard, StandardVersion, list[EnactmentEffect]]:
     standard, versions = _locked_standard(proposal, "revised")
     current = next((v for v in versions if v.status == VersionStatus.ADOPTED), None)
     if current is None:
@@ -653,21 +648,14 @@ def _revise(
         effective_from=timezone.localdate(now),
         supersedes=current,
     )
-    conformances = _lock_conformances([current.pk])
-    to_schedule = [
-        c for c in conformances if c.lapses_at is None or c.lapses_at > transition_ends_at
-    ]
-    previous = {c.pk: {"lapses_at": c.lapses_at} for c in to_schedule}
-    for conformance in to_schedule:
-        conformance.lapses_at = transition_ends_at
-    Conformance.objects.bulk_update(to_schedule, ["lapses_at"], batch_size=LAPSE_CHUNK)
-    _audit_conformances(
-        to_schedule,
+    effects = effects_of(
+        version_superseded,
+        sender=StandardVersion,
+        version=current,
+        successor=version,
+        transition_ends_at=transition_ends_at,
         actor=actor,
-        action="conformance.lapse_scheduled",
-        before=previous,
-        fields=["lapses_at"],
-        note={"superseded_by": str(version)},
+        now=now,
     )
     audit.record(
         actor=actor,
@@ -677,24 +665,30 @@ def _revise(
             "version": version.version,
             "supersedes": current.version,
             "transition_ends_at": transition_ends_at,
-            "conformances_to_lapse": len(to_schedule),
+            "conformances_to_lapse": sum(effect.changed for effect in effects),
             "proposal": proposal.pk,
         },
     )
-    return standard, version, sorted({c.product_id for c in conformances})
+    return standard, version, effects
 
 
 def _abolish(
     proposal: Proposal, *, actor: User | None, now: datetime.datetime
-) -> tuple[Standard, None, list[int]]:
+) -> tuple[Standard, None, list[EnactmentEffect]]:
     standard, versions = _locked_standard(proposal, "abolished")
     before = audit.snapshot(standard, ["abolished_at"])
     # Audited below, in the standard's one event, which lists the versions.
     VERSION.apply_many(versions, VersionStatus.ABOLISHED)
     standard.abolished_at = now
     standard.save(update_fields=["abolished_at"])
-    conformances = _lock_conformances([v.pk for v in versions])
-    _lapse(conformances, actor=actor, now=now, why=f"{standard.reference} abolished")
+    effects = effects_of(
+        standard_abolished,
+        sender=Standard,
+        standard=standard,
+        versions=versions,
+        actor=actor,
+        now=now,
+    )
     audit.record(
         actor=actor,
         action="standard.abolished",
@@ -703,98 +697,11 @@ def _abolish(
         after={
             "abolished_at": now,
             "versions": [v.version for v in versions],
-            "conformances_lapsed": len(conformances),
+            "conformances_lapsed": sum(effect.changed for effect in effects),
             "proposal": proposal.pk,
         },
     )
-    return standard, None, sorted({c.product_id for c in conformances})
-
-
-def _lapse(
-    conformances: list[Conformance], *, actor: User | None, now: datetime.datetime, why: str
-) -> None:
-    """Lapse locked conformance rows and audit them."""
-    fields = ["status", "lapses_at", "lapsed_at"]
-    before = {c.pk: audit.snapshot(c, fields) for c in conformances}
-    for conformance in conformances:
-        if conformance.lapses_at is None or conformance.lapses_at > now:
-            conformance.lapses_at = now
-    CONFORMANCE.apply_many(
-        conformances,
-        ConformanceStatus.LAPSED,
-        fields=["lapses_at"],
-        changes={"lapsed_at": now},
-        batch_size=LAPSE_CHUNK,
-    )
-    _audit_conformances(
-        conformances,
-        actor=actor,
-        action="conformance.lapsed",
-        before=before,
-        fields=fields,
-        note={"why": why},
-    )
-
-
-def _audit_conformances(
-    conformances: list[Conformance],
-    *,
-    actor: User | None,
-    action: str,
-    before: dict[int, dict],
-    fields: list[str],
-    note: dict[str, Any],
-) -> None:
-    """One audit event per supplier and standard version, listing every conformance row it
-    changed with its before and after: each supplier sees its own in its trail, and an
-    enactment touching thousands of products appends tens of events, not thousands."""
-    groups: dict[tuple[int, int], list[Conformance]] = defaultdict(list)
-    for conformance in conformances:
-        groups[(conformance.product.supplier_id, conformance.standard_version_id)].append(
-            conformance
-        )
-    for (_, version_id), rows in sorted(groups.items()):
-        audit.record(
-            actor=actor,
-            action=action,
-            object_type=StandardVersion._meta.label_lower,
-            object_id=version_id,
-            organisation=rows[0].product.supplier,
-            before=[{"conformance": c.pk, **before[c.pk]} for c in rows],
-            after={
-                **note,
-                "conformances": [
-                    {
-                        "conformance": c.pk,
-                        "product": c.product_id,
-                        "sku": c.product.sku,
-                        **audit.snapshot(c, fields),
-                    }
-                    for c in rows
-                ],
-            },
-        )
-
-
-def conformance_lapse_due(*, now: datetime.datetime | None = None) -> int:
-    """Lapse every claimed or verified conformance whose ``lapses_at`` has passed (the end of
-    a superseded version's transition period), then recompute the products' compliance.
-    Runs in chunks, each its own transaction; safe to run twice at once."""
-    now = _now(now)
-    total = 0
-    while True:
-        with transaction.atomic():
-            chunk = list(
-                Conformance.objects.select_for_update(of=("self",))
-                .select_related("product__supplier")
-                .filter(status__in=LAPSABLE, lapses_at__lte=now)
-                .order_by("pk")[:LAPSE_CHUNK]
-            )
-            if not chunk:
-                return total
-            _lapse(chunk, actor=None, now=now, why="transition period ended")
-            compliance.refresh(sorted({c.product_id for c in chunk}))
-        total += len(chunk)
+    return standard, None, effects
 
 
 # Comments and votes.

@@ -9,9 +9,3 @@ from standards import services
 def close_due_votes() -> list[int]:
     """Close every vote whose window has ended, and enact those carried. Idempotent."""
     return services.proposals_close_due()
-
-
-@shared_task(name="standards.lapse_conformance", acks_late=True)
-def lapse_conformance() -> int:
-    """Lapse conformance to superseded versions whose transition period has ended."""
-    return services.conformance_lapse_due()

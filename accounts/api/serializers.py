@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from accounts.models import Membership, NotificationDelivery, Organisation, User
+from accounts.permissions import memberships_of
 
 
 class TokenRequestSerializer(serializers.Serializer):
@@ -36,8 +37,6 @@ class MeSerializer(serializers.ModelSerializer):
         fields = ["id", "email", "full_name", "is_staff", "memberships"]
 
     def get_memberships(self, user) -> list[dict]:
-        from accounts.permissions import memberships_of
-
         return MembershipSerializer(memberships_of(user), many=True).data
 
 

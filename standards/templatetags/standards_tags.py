@@ -4,6 +4,7 @@ from django import template
 from django.utils.html import format_html
 
 from core.templatetags.formatting import day, when
+from standards.charts import fraction_percent
 
 register = template.Library()
 
@@ -67,6 +68,5 @@ def met(value):
 @register.filter
 def as_percent(fraction):
     """A rule's fraction as people read it: Decimal("0.5500") is 55%."""
-    from standards.charts import fraction_percent
 
     return fraction_percent(fraction)

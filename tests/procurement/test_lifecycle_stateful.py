@@ -54,7 +54,7 @@ from hypothesis.stateful import (
 )
 
 from accounts.models import Role
-from catalogue import compliance
+from catalogue import compliance, lapsing
 from catalogue import services as catalogue_services
 from catalogue.content import ProductContent
 from catalogue.models import Conformance, Product
@@ -653,7 +653,7 @@ class RequisitionLifecycle(RuleBasedStateMachine):
         Conformance.objects.filter(product_id=pk).update(
             lapses_at=timezone.now() - datetime.timedelta(seconds=1)
         )
-        standards_services.conformance_lapse_due()
+        lapsing.conformance_lapse_due()
         self.compliant[product] = False
         assert not compliance.compute([pk])[pk]
 

@@ -310,3 +310,14 @@ def test_only_one_navigation_item_is_current_on_the_orders_page():
     ]
 
     assert current == ["Orders"]
+
+
+def test_the_product_page_shows_procurements_panel_with_the_open_requisitions_to_join(
+    client, requisition, other_buyer, product
+):
+    client.force_login(other_buyer)
+    content = client.get(reverse("catalogue:product_detail", args=[product.pk])).content.decode()
+
+    assert "Forces are already pooling demand for this product" in content
+    assert reverse("procurement:requisition_detail", args=[requisition.pk]) in content
+    assert f"{reverse('procurement:requisition_create')}?product={product.pk}" in content

@@ -7,6 +7,7 @@ import pytest
 from django.db import connection
 
 from accounts.models import AuditEvent
+from catalogue import lapsing
 from catalogue.models import Conformance
 from core.errors import InvalidTransition
 from standards import selectors, services
@@ -171,7 +172,7 @@ def test_two_lapse_jobs_at_once_lapse_each_conformance_once(version):
     for _ in range(6):
         ConformanceFactory(standard_version=version, lapses_at=timezone.now() - DAY)
 
-    results, errors = at_once(services.conformance_lapse_due, services.conformance_lapse_due)
+    results, errors = at_once(lapsing.conformance_lapse_due, lapsing.conformance_lapse_due)
 
     assert errors == [None, None]
     assert sum(results) == 6

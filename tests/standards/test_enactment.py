@@ -8,6 +8,8 @@ from django.utils import timezone
 
 from accounts import audit
 from accounts.models import AuditEvent
+from catalogue import lapsing
+from catalogue import tasks as catalogue_tasks
 from catalogue.models import Conformance, Product
 from core.errors import DomainError, InvalidTransition, NotPermitted
 from standards import selectors, services, tasks
@@ -19,6 +21,7 @@ from standards.models import (
     Standard,
     StandardVersion,
 )
+from standards.signals import standard_abolished
 from tests.factories import ConformanceFactory, ProductFactory, StandardVersionFactory
 from tests.standards.helpers import DAY, delegates, draft, to_voting
 
@@ -372,11 +375,11 @@ def test_conformance_lapses_when_the_transition_period_ends(
     ends = version.transition_ends_at
     assert ends == proposal.enacted_at + datetime.timedelta(days=180)
 
-    assert services.conformance_lapse_due(now=ends - datetime.timedelta(seconds=1)) == 0
+    assert lapsing.conformance_lapse_due(now=ends - datetime.timedelta(seconds=1)) == 0
     assert is_compliant(catalogue["verified"])
 
-    assert services.conformance_lapse_due(now=ends) == 3
-    assert services.conformance_lapse_due(now=ends + DAY) == 0
+    assert lapsing.conformance_lapse_due(now=ends) == 3
+    assert lapsing.conformance_lapse_due(now=ends + DAY) == 0
 
     statuses = dict(
         Conformance.objects.filter(standard_version=version).values_list("product__name", "status")
@@ -410,7 +413,7 @@ def test_the_lapse_command_and_task_lapse_what_is_due(capsys):
     assert "Lapsed 1 conformance record." in capsys.readouterr().out
     conformance.refresh_from_db()
     assert conformance.status == "lapsed"
-    assert tasks.lapse_conformance.delay().get() == 0
+    assert catalogue_tasks.lapse_conformance.delay().get() == 0
 
 
 def test_a_second_revision_keeps_the_earlier_lapse_date(voters, standards_secretary, version):
@@ -496,3 +499,33 @@ def test_proposals_for_the_same_standard_cannot_both_be_live(voters, standards_s
             standards_secretary,
         )
     assert Proposal.objects.filter(status="voting").count() == 1
+
+
+def test_a_receiver_refusing_an_abolition_rolls_back_the_conformance_it_lapsed(
+    voters, standards_secretary, version, catalogue
+):
+    """Catalogue lapses conformance on standards' signal inside the enactment's transaction:
+    when a later receiver refuses, the lapsing is undone with the abolition."""
+
+    def refuse(sender, **kwargs):
+        raise InvalidTransition("A receiver refuses the abolition.")
+
+    standard_abolished.connect(refuse, dispatch_uid="tests.refuse")
+    try:
+        proposal = to_voting(
+            draft(voters[0], action=ProposalAction.ABOLISH, standard=version.standard),
+            standards_secretary,
+        )
+        voted(proposal, voters, ["for"] * 4)
+        proposal = close_at_end(proposal)
+    finally:
+        standard_abolished.disconnect(dispatch_uid="tests.refuse")
+
+    assert proposal.status == ProposalStatus.CARRIED
+    assert proposal.enactment_error == "A receiver refuses the abolition."
+    assert Standard.objects.get(pk=version.standard_id).abolished_at is None
+    assert set(
+        Conformance.objects.filter(standard_version=version).values_list("status", flat=True)
+    ) == {"verified", "claimed", "rejected"}
+    assert not AuditEvent.objects.filter(action="conformance.lapsed").exists()
+    assert is_compliant(catalogue["verified"])

@@ -3,6 +3,7 @@
 import pytest
 from django.core.management import call_command
 
+from catalogue import tasks as catalogue_tasks
 from config.celery import app
 from standards import tasks
 from standards.models import ProposalStatus
@@ -15,7 +16,7 @@ def test_the_beat_schedule_closes_votes_and_lapses_conformance_every_minute():
     assert schedule["standards.close_due_votes"] == 60.0
     assert schedule["standards.lapse_conformance"] == 60.0
     assert tasks.close_due_votes.name in app.tasks
-    assert tasks.lapse_conformance.name in app.tasks
+    assert catalogue_tasks.lapse_conformance.name in app.tasks
 
 
 @pytest.mark.django_db

@@ -1,8 +1,9 @@
 import time
 
+# The project's Celery app (config.celery), which config sets as current when Django loads:
+# core sits below config, so it takes the app without importing it.
+from celery import current_app as app
 from django.core.management.base import BaseCommand
-
-from config.celery import app
 
 
 class Command(BaseCommand):

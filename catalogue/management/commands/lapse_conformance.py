@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from standards.services import conformance_lapse_due
+from catalogue.lapsing import conformance_lapse_due
 
 
 class Command(BaseCommand):
