@@ -7,18 +7,19 @@ from django.core.exceptions import ValidationError
 
 from accounts.models import Organisation, OrganisationKind
 from catalogue.categories import CategoryTree
-from catalogue.content import (
-    MAX_LEAD_TIME_DAYS,
-    MAX_PRICE_BREAKS,
-    MAX_QUANTITY,
-    ProductContent,
-)
+from catalogue.content import ProductContent
 from catalogue.models import Unit
 from catalogue.pricing import Tier, price_break_errors
 from catalogue.search import MAX_QUERY_LENGTH, Ordering, SearchParams
 from core.cpv import validate_cpv_code
 from core.errors import DomainError
 from core.forms import Form
+from core.limits import (
+    MAX_LEAD_TIME_DAYS,
+    MAX_PRICE_BREAKS,
+    MAX_PRICED_QUANTITY,
+    MAX_REASON_LENGTH,
+)
 from standards.models import Standard
 
 EXTRA_BREAK_NUMBERS = list(range(2, MAX_PRICE_BREAKS + 1))
@@ -94,7 +95,7 @@ class SearchForm(SearchCleaning, Form):
         label="Quantity",
         required=False,
         min_value=1,
-        max_value=MAX_QUANTITY,
+        max_value=MAX_PRICED_QUANTITY,
         help_text="Prices are shown for this many units.",
         widget=forms.TextInput(attrs={"class": "govuk-input--width-10", "inputmode": "numeric"}),
     )
@@ -197,7 +198,7 @@ class ProductForm(Form):
                 label=f"Price break {number}: minimum quantity",
                 required=False,
                 min_value=2,
-                max_value=MAX_QUANTITY,
+                max_value=MAX_PRICED_QUANTITY,
             )
             price = forms.DecimalField(
                 label=f"Price break {number}: unit price",
@@ -297,7 +298,7 @@ class ReasonForm(Form):
     reason = forms.CharField(
         label="Reason",
         error_messages={"required": "Give a reason."},
-        max_length=2000,
+        max_length=MAX_REASON_LENGTH,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text="The supplier sees this.",
     )
@@ -312,7 +313,7 @@ class WithdrawForm(ReasonForm):
     reason = forms.CharField(
         label="Why is this product being withdrawn?",
         error_messages={"required": "Say why the product is being withdrawn."},
-        max_length=2000,
+        max_length=MAX_REASON_LENGTH,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text="Buyers no longer see the product. This reason is kept in its history.",
     )

@@ -20,11 +20,12 @@ from accounts import audit
 from accounts.models import Organisation, OrganisationKind, User
 from catalogue import services
 from catalogue.categories import CategoryTree
-from catalogue.content import MAX_PRICE_BREAKS, ProductContent, content_errors, parse_money
+from catalogue.content import ProductContent, content_errors, parse_money
 from catalogue.models import Product, ProductRevision, ProductStatus, RevisionStatus, Unit
 from catalogue.pricing import Tier
 from catalogue.uploads import describe_size
 from core.errors import DomainError
+from core.limits import MAX_PRICE_BREAKS
 
 REQUIRED_COLUMNS = ["sku", "name", "category", "unit", "list_price"]
 OPTIONAL_COLUMNS = ["summary", "description", "lead_time_days"]

@@ -7,10 +7,9 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-HALF_PENNY = Decimal("0.005")
+from core.limits import MAX_QUANTITY_PER_FORCE
 
-# The largest quantity one force may ask for in one requisition: anything above is a typo.
-MAX_QUANTITY = 1_000_000
+HALF_PENNY = Decimal("0.005")
 
 
 class ThresholdKind(models.TextChoices):
@@ -220,7 +219,8 @@ class Participation(models.Model):
                 condition=Q(quantity__gte=1), name="participation_quantity_positive"
             ),
             models.CheckConstraint(
-                condition=Q(quantity__lte=MAX_QUANTITY), name="participation_quantity_not_absurd"
+                condition=Q(quantity__lte=MAX_QUANTITY_PER_FORCE),
+                name="participation_quantity_not_absurd",
             ),
             models.CheckConstraint(
                 condition=Q(status__in=ParticipationStatus.values),

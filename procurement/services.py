@@ -35,11 +35,11 @@ from catalogue.policies import orderable_problem
 from catalogue.pricing import unit_price_for
 from core.errors import DomainError, InvalidTransition, NotFound, NotPermitted
 from core.invariants import present
+from core.limits import MAX_NOTE_LENGTH, MAX_QUANTITY_PER_FORCE
 from core.state import StateMachine
 from core.text import check_single_line, control_character, single_line_errors
 from procurement import arithmetic, documents, notifications, ocds, selectors, states
 from procurement.models import (
-    MAX_QUANTITY,
     Approval,
     ApprovalDecision,
     JointRequisition,
@@ -69,7 +69,6 @@ MACHINES: dict[type[Model], StateMachine[Any]] = {
 }
 
 MAX_OPEN_DAYS = 366
-MAX_TEXT = 5000
 
 
 # Transitions.
@@ -161,9 +160,10 @@ def _validated_quantity(quantity: Any) -> int:
         raise DomainError("Enter the quantity as a whole number.", field="quantity")
     if quantity < 1:
         raise DomainError("The quantity must be at least 1.", field="quantity")
-    if quantity > MAX_QUANTITY:
+    if quantity > MAX_QUANTITY_PER_FORCE:
         raise DomainError(
-            f"The quantity must be {MAX_QUANTITY:,} or fewer: check it for a typing mistake.",
+            f"The quantity must be {MAX_QUANTITY_PER_FORCE:,} or fewer: "
+            "check it for a typing mistake.",
             field="quantity",
         )
     return quantity
@@ -188,8 +188,8 @@ def _validated_details(
         errors["cost_centre"] = ["The cost centre must be 50 characters or fewer."]
     else:
         errors.update(single_line_errors(cost_centre=("cost centre", cost_centre)))
-    if len(internal_note) > MAX_TEXT:
-        errors["internal_note"] = [f"The note must be {MAX_TEXT:,} characters or fewer."]
+    if len(internal_note) > MAX_NOTE_LENGTH:
+        errors["internal_note"] = [f"The note must be {MAX_NOTE_LENGTH:,} characters or fewer."]
     if errors:
         raise DomainError(next(iter(errors.values()))[0], errors=errors)
     return delivery_address, cost_centre, internal_note
@@ -245,8 +245,10 @@ def requisition_start(
         (note or "").strip(),
         check_single_line((title or "").strip(), field="title", label="title"),
     )
-    if len(note) > MAX_TEXT:
-        raise DomainError(f"The note must be {MAX_TEXT:,} characters or fewer.", field="note")
+    if len(note) > MAX_NOTE_LENGTH:
+        raise DomainError(
+            f"The note must be {MAX_NOTE_LENGTH:,} characters or fewer.", field="note"
+        )
     if len(title) > 200:
         raise DomainError("The title must be 200 characters or fewer.", field="title")
 
@@ -710,8 +712,10 @@ def participation_approve(
     approver whose limit does not cover it either is refused.
     """
     comment = (comment or "").strip()
-    if len(comment) > MAX_TEXT:
-        raise DomainError(f"The comment must be {MAX_TEXT:,} characters or fewer.", field="comment")
+    if len(comment) > MAX_NOTE_LENGTH:
+        raise DomainError(
+            f"The comment must be {MAX_NOTE_LENGTH:,} characters or fewer.", field="comment"
+        )
     locked, participations, current, limit = _lock_for_decision(
         participation, approver, deciding="approve"
     )
@@ -781,8 +785,10 @@ def participation_reject(
     """A finance approver rejects their force's share: the force drops out and the price
     is recomputed for the others (see the module's docstring for what follows)."""
     comment = (comment or "").strip()
-    if len(comment) > MAX_TEXT:
-        raise DomainError(f"The comment must be {MAX_TEXT:,} characters or fewer.", field="comment")
+    if len(comment) > MAX_NOTE_LENGTH:
+        raise DomainError(
+            f"The comment must be {MAX_NOTE_LENGTH:,} characters or fewer.", field="comment"
+        )
     locked, participations, current, limit = _lock_for_decision(
         participation, approver, deciding="reject"
     )
@@ -835,8 +841,10 @@ def participation_release(
     reason = (reason or "").strip()
     if not reason:
         raise DomainError("Enter the reason for releasing the force.", field="reason")
-    if len(reason) > MAX_TEXT:
-        raise DomainError(f"The reason must be {MAX_TEXT:,} characters or fewer.", field="reason")
+    if len(reason) > MAX_NOTE_LENGTH:
+        raise DomainError(
+            f"The reason must be {MAX_NOTE_LENGTH:,} characters or fewer.", field="reason"
+        )
     locked = _lock_requisition(participation.joint_requisition_id)
     participations = _lock_participations(locked)
     current = _find(participations, participation.pk)
@@ -960,8 +968,10 @@ def requisition_sign_off(
     and their reasons, which a split purchase requires."""
     _require_commercial_lead(user, "sign off a requisition")
     reasons = (reasons or "").strip()
-    if len(reasons) > MAX_TEXT:
-        raise DomainError(f"The reasons must be {MAX_TEXT:,} characters or fewer.", field="reasons")
+    if len(reasons) > MAX_NOTE_LENGTH:
+        raise DomainError(
+            f"The reasons must be {MAX_NOTE_LENGTH:,} characters or fewer.", field="reasons"
+        )
     locked = _lock_requisition(requisition)
     if locked.status != RS.APPROVED:
         raise InvalidTransition(
@@ -1098,8 +1108,10 @@ def requisition_cancel(
     reason = (reason or "").strip()
     if not reason:
         raise DomainError("Enter the reason for cancelling.", field="reason")
-    if len(reason) > MAX_TEXT:
-        raise DomainError(f"The reason must be {MAX_TEXT:,} characters or fewer.", field="reason")
+    if len(reason) > MAX_NOTE_LENGTH:
+        raise DomainError(
+            f"The reason must be {MAX_NOTE_LENGTH:,} characters or fewer.", field="reason"
+        )
     locked = _lock_requisition(requisition)
     if not rules.can_cancel_requisition(user, locked):
         raise NotPermitted(

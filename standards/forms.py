@@ -8,6 +8,7 @@ from django import forms
 from django.conf import settings
 
 from core.forms import Form
+from core.limits import MAX_COMMENT_LENGTH
 from standards.models import Domain, ProposalAction, Standard, VoteChoice
 
 
@@ -151,7 +152,7 @@ class CloseForm(Form):
 class CommentForm(Form):
     body = forms.CharField(
         label="Your comment",
-        max_length=10_000,
+        max_length=MAX_COMMENT_LENGTH,
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text="Comments are published with your name and force.",
     )

@@ -36,6 +36,7 @@ from catalogue.models import Conformance, ConformanceStatus
 from catalogue.states import CONFORMANCE
 from core.errors import DomainError, InvalidTransition, NotPermitted
 from core.invariants import present
+from core.limits import MAX_COMMENT_LENGTH, MAX_DOCUMENT_TEXT_LENGTH
 from core.text import single_line_errors
 from standards import rules, selectors
 from standards.models import (
@@ -57,8 +58,6 @@ from standards.states import when as _when
 S = ProposalStatus
 
 REFERENCE_PATTERN = re.compile(r"^NC-[A-Z]{2,5}-\d{3}$")
-MAX_TEXT = 100_000
-MAX_COMMENT = 10_000
 # Conformance whose version is superseded or abolished: claims and verified ones lapse.
 LAPSABLE = [ConformanceStatus.CLAIMED, ConformanceStatus.VERIFIED]
 LAPSE_CHUNK = 500
@@ -247,8 +246,10 @@ def _validated_content(
         errors.setdefault(field, []).extend(messages)
     if not rationale:
         errors.setdefault("rationale", []).append("Explain why the change is needed.")
-    if len(text) > MAX_TEXT or len(rationale) > MAX_TEXT:
-        errors.setdefault("text", []).append(f"Keep texts under {MAX_TEXT:,} characters.")
+    if len(text) > MAX_DOCUMENT_TEXT_LENGTH or len(rationale) > MAX_DOCUMENT_TEXT_LENGTH:
+        errors.setdefault("text", []).append(
+            f"Keep texts under {MAX_DOCUMENT_TEXT_LENGTH:,} characters."
+        )
     if errors:
         messages = [message for field_messages in errors.values() for message in field_messages]
         summary = messages[0] if len(messages) == 1 else "The proposal is not valid."
@@ -817,8 +818,8 @@ def proposal_comment(
     body = (body or "").strip()
     if not body:
         raise DomainError("Enter your comment.", field="body")
-    if len(body) > MAX_COMMENT:
-        raise DomainError(f"Keep comments under {MAX_COMMENT:,} characters.", field="body")
+    if len(body) > MAX_COMMENT_LENGTH:
+        raise DomainError(f"Keep comments under {MAX_COMMENT_LENGTH:,} characters.", field="body")
     now = _now(now)
     locked = _locked(proposal)
     if not selectors.consultation_is_open(locked, now):

@@ -10,7 +10,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from catalogue import search
-from catalogue.content import MAX_QUANTITY
 from catalogue.forms import SearchCleaning
 from catalogue.models import (
     Conformance,
@@ -21,6 +20,7 @@ from catalogue.models import (
     RevisionStatus,
 )
 from core.api import IdFilter
+from core.limits import MAX_PRICED_QUANTITY
 
 
 class SearchFilterForm(SearchCleaning, forms.Form):
@@ -83,7 +83,7 @@ class ProductFilter(django_filters.FilterSet):
     quantity = IntegerFilter(
         method="_unused",
         min_value=1,
-        max_value=MAX_QUANTITY,
+        max_value=MAX_PRICED_QUANTITY,
         help_text="The quantity that `max_price`, `unit_price` and price ordering refer to.",
     )
     compliant = StrictBooleanFilter(

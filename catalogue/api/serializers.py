@@ -8,17 +8,20 @@ from rest_framework import serializers
 from accounts.permissions import can_download_evidence, can_edit_listings_of, is_catalogue_manager
 from catalogue.categories import CategoryTree
 from catalogue.content import (
-    MAX_DESCRIPTION_LENGTH,
-    MAX_LEAD_TIME_DAYS,
-    MAX_PRICE_BREAKS,
-    MAX_QUANTITY,
     ProductContent,
 )
 from catalogue.models import Category, Conformance, Product, ProductRevision, Unit
 from catalogue.pricing import Tier, unit_price_for
+from core.limits import (
+    MAX_DESCRIPTION_LENGTH,
+    MAX_LEAD_TIME_DAYS,
+    MAX_PRICE_BREAKS,
+    MAX_PRICED_QUANTITY,
+    MAX_REASON_LENGTH,
+    MONEY_DIGITS,
+    SMALLEST_PRICE,
+)
 from standards.models import Standard
-
-MONEY = {"max_digits": 14, "decimal_places": 2, "min_value": Decimal("0.01")}
 
 
 def _money_text(amount: Decimal) -> str:
@@ -65,8 +68,8 @@ class CategoryWriteSerializer(serializers.Serializer):
 
 
 class PriceBreakSerializer(serializers.Serializer):
-    min_quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY)
-    unit_price = serializers.DecimalField(**MONEY)
+    min_quantity = serializers.IntegerField(min_value=1, max_value=MAX_PRICED_QUANTITY)
+    unit_price = serializers.DecimalField(**MONEY_DIGITS, min_value=SMALLEST_PRICE)
 
 
 class ProductListSerializer(serializers.ModelSerializer):
@@ -311,7 +314,7 @@ class ProductWriteSerializer(serializers.Serializer):
     )
     category = serializers.CharField(help_text="The category's slug or CPV code.")
     unit = serializers.ChoiceField(choices=Unit.choices, required=False)
-    list_price = serializers.DecimalField(**MONEY)
+    list_price = serializers.DecimalField(**MONEY_DIGITS, min_value=SMALLEST_PRICE)
     lead_time_days = serializers.IntegerField(
         min_value=0, max_value=MAX_LEAD_TIME_DAYS, required=False
     )
@@ -371,7 +374,7 @@ class ProductWriteSerializer(serializers.Serializer):
 
 
 class ReasonSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=2000)
+    reason = serializers.CharField(max_length=MAX_REASON_LENGTH)
 
 
 class ImportSerializer(serializers.Serializer):
@@ -396,8 +399,8 @@ class ComparisonFieldSerializer(serializers.Serializer):
 
 class ComparisonBreakSerializer(serializers.Serializer):
     min_quantity = serializers.IntegerField()
-    old_unit_price = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
-    new_unit_price = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
+    old_unit_price = serializers.DecimalField(**MONEY_DIGITS, allow_null=True)
+    new_unit_price = serializers.DecimalField(**MONEY_DIGITS, allow_null=True)
     change = serializers.ChoiceField(choices=["added", "removed", "changed", "unchanged"])
 
 

@@ -4,9 +4,9 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts import permissions as rules
+from core.limits import MAX_NOTE_LENGTH, MAX_QUANTITY_PER_FORCE, MONEY_DIGITS
 from procurement import selectors, services
 from procurement.models import (
-    MAX_QUANTITY,
     Approval,
     JointRequisition,
     Order,
@@ -17,8 +17,6 @@ from procurement.models import (
 from procurement.policies import approval as approval_policy
 from procurement.policies import pledging
 from procurement.policies import sign_off as sign_off_rules
-
-MONEY = {"max_digits": 14, "decimal_places": 2}
 
 
 def money(amount: Decimal | None) -> str | None:
@@ -34,25 +32,31 @@ class ForceSlugMixin(serializers.Serializer):
 
 
 class ParticipationInputSerializer(ForceSlugMixin):
-    quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY)
+    quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY_PER_FORCE)
     delivery_address = serializers.CharField(max_length=1000)
     cost_centre = serializers.CharField(max_length=50)
     needed_by = serializers.DateField(required=False, allow_null=True)
-    internal_note = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    internal_note = serializers.CharField(
+        required=False, allow_blank=True, max_length=MAX_NOTE_LENGTH
+    )
 
 
 class ParticipationChangeSerializer(serializers.Serializer):
-    quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY, required=False)
+    quantity = serializers.IntegerField(
+        min_value=1, max_value=MAX_QUANTITY_PER_FORCE, required=False
+    )
     delivery_address = serializers.CharField(max_length=1000, required=False)
     cost_centre = serializers.CharField(max_length=50, required=False)
     needed_by = serializers.DateField(required=False, allow_null=True)
-    internal_note = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    internal_note = serializers.CharField(
+        required=False, allow_blank=True, max_length=MAX_NOTE_LENGTH
+    )
 
 
 class RequisitionInputSerializer(ParticipationInputSerializer):
     product = serializers.IntegerField(min_value=1)
     closes_at = serializers.DateTimeField()
-    note = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=MAX_NOTE_LENGTH)
     title = serializers.CharField(required=False, allow_blank=True, max_length=200)
 
 
@@ -60,7 +64,7 @@ class SignOffSerializer(serializers.Serializer):
     reasons = serializers.CharField(
         required=False,
         allow_blank=True,
-        max_length=5000,
+        max_length=MAX_NOTE_LENGTH,
         help_text="Required for a split purchase: why the purchases are separate.",
     )
 
@@ -68,10 +72,10 @@ class SignOffSerializer(serializers.Serializer):
 class SignOffThresholdSerializer(serializers.Serializer):
     opened_on = serializers.DateField()
     decided_on = serializers.DateField(help_text="The day of award, or today until awarded.")
-    amount = serializers.DecimalField(**MONEY, allow_null=True)
+    amount = serializers.DecimalField(**MONEY_DIGITS, allow_null=True)
     effective_from = serializers.DateField(allow_null=True)
     includes_vat = serializers.BooleanField(allow_null=True)
-    measured = serializers.DecimalField(**MONEY, allow_null=True)
+    measured = serializers.DecimalField(**MONEY_DIGITS, allow_null=True)
     reached = serializers.BooleanField()
 
 
@@ -96,15 +100,15 @@ class SignOffStateSerializer(serializers.Serializer):
 
 
 class CommentSerializer(serializers.Serializer):
-    comment = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    comment = serializers.CharField(required=False, allow_blank=True, max_length=MAX_NOTE_LENGTH)
 
 
 class CancelSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=5000)
+    reason = serializers.CharField(max_length=MAX_NOTE_LENGTH)
 
 
 class ReleaseSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=5000)
+    reason = serializers.CharField(max_length=MAX_NOTE_LENGTH)
 
 
 class BlockingShareSerializer(serializers.Serializer):
@@ -113,9 +117,9 @@ class BlockingShareSerializer(serializers.Serializer):
     participation = serializers.IntegerField(source="participation.pk")
     force = serializers.CharField(source="participation.force.slug")
     force_name = serializers.CharField(source="participation.force.name")
-    share_including_vat = serializers.DecimalField(source="amount", **MONEY)
+    share_including_vat = serializers.DecimalField(source="amount", **MONEY_DIGITS)
     highest_approval_limit = serializers.DecimalField(
-        source="highest_limit", allow_null=True, **MONEY
+        source="highest_limit", allow_null=True, **MONEY_DIGITS
     )
     route = serializers.CharField()
 
@@ -139,7 +143,7 @@ class ApprovalSerializer(serializers.ModelSerializer):
 
 class BreakSerializer(serializers.Serializer):
     min_quantity = serializers.IntegerField()
-    unit_price = serializers.DecimalField(**MONEY)
+    unit_price = serializers.DecimalField(**MONEY_DIGITS)
 
 
 class NextBreakSerializer(BreakSerializer):
@@ -202,7 +206,7 @@ class ParticipationSerializer(serializers.ModelSerializer):
     def _figures(self, participation):
         return self.context.get("figures", {}).get(participation.pk)
 
-    @extend_schema_field(serializers.DecimalField(**MONEY, allow_null=True))
+    @extend_schema_field(serializers.DecimalField(**MONEY_DIGITS, allow_null=True))
     def get_share(self, participation) -> str | None:
         """Fixed at close; while open, the indicative share at the pooled price so far."""
         if participation.share is not None:
@@ -210,13 +214,13 @@ class ParticipationSerializer(serializers.ModelSerializer):
         figures = self._figures(participation)
         return money(figures.share) if figures else None
 
-    @extend_schema_field(serializers.DecimalField(**MONEY, allow_null=True))
+    @extend_schema_field(serializers.DecimalField(**MONEY_DIGITS, allow_null=True))
     def get_share_including_vat(self, participation) -> str | None:
         if participation.share is None:
             return None
         return money(services.share_with_vat(participation))
 
-    @extend_schema_field(serializers.DecimalField(**MONEY, allow_null=True))
+    @extend_schema_field(serializers.DecimalField(**MONEY_DIGITS, allow_null=True))
     def get_saving(self, participation) -> str | None:
         figures = self._figures(participation)
         return money(figures.saving) if figures else None
@@ -372,7 +376,7 @@ class JointRequisitionSerializer(serializers.ModelSerializer):
     def get_force_count(self, requisition) -> int:
         return self._aggregation(requisition).force_count
 
-    @extend_schema_field(serializers.DecimalField(**MONEY, allow_null=True))
+    @extend_schema_field(serializers.DecimalField(**MONEY_DIGITS, allow_null=True))
     def get_unit_price(self, requisition) -> str | None:
         """The pooled unit price: fixed at close, indicative while open."""
         if requisition.pooled_unit_price is not None:

@@ -3,6 +3,7 @@ from decimal import Decimal
 from rest_framework import serializers
 
 from accounts.models import Organisation, OrganisationKind
+from core.limits import MAX_COMMENT_LENGTH
 from standards import policies
 from standards.models import (
     Domain,
@@ -191,7 +192,7 @@ class CommentSerializer(serializers.ModelSerializer):
 
 
 class CommentCreateSerializer(serializers.Serializer):
-    body = serializers.CharField(max_length=10_000)
+    body = serializers.CharField(max_length=MAX_COMMENT_LENGTH)
     organisation = serializers.SlugRelatedField(
         slug_field="slug",
         queryset=Organisation.objects.filter(kind=OrganisationKind.FORCE),
