@@ -102,6 +102,12 @@ ROLES_BY_KIND: dict[str, frozenset[str]] = {
 }
 
 
+class OrganisationQuerySet(models.QuerySet["Organisation"]):
+    def ict_company(self) -> "Organisation | None":
+        """The one ICT company (a constraint allows no second), or None before it exists."""
+        return self.filter(kind=OrganisationKind.ICT_COMPANY).first()
+
+
 class Organisation(models.Model):
     """The ICT company, a police force or a supplier."""
 
@@ -115,6 +121,8 @@ class Organisation(models.Model):
     )
     address = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = OrganisationQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]

@@ -7,7 +7,10 @@ are loaded once per user object and cached on it.
 from collections.abc import Iterable
 from decimal import Decimal
 
+from django.contrib.auth.models import AnonymousUser
+
 from accounts.models import Membership, Organisation, OrganisationKind, Role, User
+from core.errors import NotPermitted
 
 _CACHE_ATTR = "_network_code_memberships"
 
@@ -303,3 +306,11 @@ def can_see_notifications(user: User) -> bool:
     """Every e-mail's delivery, failed ones above all, is for the ICT company to watch and
     retry: it may name any force's people."""
     return is_ict_company_member(user)
+
+
+def signed_in(user: User | AnonymousUser) -> User:
+    """The user of a request that authentication has already admitted (the API and every
+    signed-in page require it): refuses an anonymous one rather than let a query run for it."""
+    if isinstance(user, AnonymousUser):
+        raise NotPermitted("Sign in first.")
+    return user

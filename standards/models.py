@@ -21,6 +21,12 @@ class Domain(models.TextChoices):
     COMMUNICATIONS = "communications", "Communications"
 
 
+class StandardQuerySet(models.QuerySet["Standard"]):
+    def in_force(self) -> "StandardQuerySet":
+        """Standards not abolished: the ones products can be asked to conform to."""
+        return self.filter(abolished_at__isnull=True)
+
+
 class Standard(models.Model):
     """A common operating standard, e.g. NC-SEC-001. Its versions carry the text."""
 
@@ -37,6 +43,8 @@ class Standard(models.Model):
     domain = models.CharField(max_length=30, choices=Domain.choices)
     abolished_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = StandardQuerySet.as_manager()
 
     class Meta:
         ordering = ["reference"]
