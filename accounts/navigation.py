@@ -6,6 +6,7 @@ as "not available yet" rather than linking to a page that is not there.
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.urls import NoReverseMatch, reverse
 
@@ -199,7 +200,7 @@ NAVIGATION: list[tuple[str, str]] = [
 
 
 def navigation_items(path: str) -> list[dict]:
-    items = []
+    items: list[dict[str, Any]] = []
     for label, url_name in NAVIGATION:
         try:
             href = reverse(url_name)

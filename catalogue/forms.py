@@ -1,6 +1,7 @@
 """Forms for the catalogue's pages, and the search parameters shared with the API."""
 
 from decimal import Decimal
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -33,6 +34,7 @@ class SearchCleaning:
     """
 
     tree: CategoryTree | None = None
+    cleaned_data: dict[str, Any]  # the form this mixes into sets it
 
     def category_tree(self) -> CategoryTree:
         if self.tree is None:
@@ -186,7 +188,8 @@ class ProductForm(Form):
     def __init__(self, *args, tree: CategoryTree, sku_editable: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
         self.tree = tree
-        self.fields["category"].choices = [("", "Choose a category")] + [
+        category_field = cast(forms.ChoiceField, self.fields["category"])
+        category_field.choices = [("", "Choose a category")] + [
             (str(c.pk), ("– " * depth) + f"{c.name} ({c.cpv_code})")
             for c, depth in tree.in_tree_order()
         ]
@@ -233,8 +236,9 @@ class ProductForm(Form):
             for number in EXTRA_BREAK_NUMBERS
         ]
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         for number in EXTRA_BREAK_NUMBERS:
             quantity = data.get(f"break_{number}_quantity")
             price = data.get(f"break_{number}_unit_price")
@@ -333,7 +337,8 @@ class ConformanceClaimForm(Form):
     def __init__(self, *args, versions, max_size: str, **kwargs):
         super().__init__(*args, **kwargs)
         self.versions = {str(v.pk): v for v in versions}
-        self.fields["standard"].choices = [("", "Choose a standard")] + [
+        standard_field = cast(forms.ChoiceField, self.fields["standard"])
+        standard_field.choices = [("", "Choose a standard")] + [
             (str(v.pk), f"{v.standard.reference} {v.standard.title} (version {v.version})")
             for v in versions
         ]
@@ -397,10 +402,12 @@ class CategoryForm(Form):
                 ],
             }
         super().__init__(*args, **kwargs)
-        self.fields["parent"].choices = [("", "None: a top-level category")] + [
+        parent_field = cast(forms.ChoiceField, self.fields["parent"])
+        parent_field.choices = [("", "None: a top-level category")] + [
             (str(c.pk), ("– " * depth) + f"{c.name} ({c.cpv_code})")
             for c, depth in tree.in_tree_order()
         ]
-        self.fields["required_standards"].choices = [
+        required_standards_field = cast(forms.ChoiceField, self.fields["required_standards"])
+        required_standards_field.choices = [
             (str(s.pk), f"{s.reference} {s.title}") for s in standards
         ]

@@ -55,6 +55,7 @@ from catalogue.search import SearchParams
 from catalogue.states import CONFORMANCE, PRODUCT, REVISION
 from catalogue.uploads import describe_size, reject_oversized_request
 from core.errors import DomainError
+from core.invariants import present
 from core.pages import pagination, show_domain_error
 from procurement.models import RequisitionStatus
 from procurement.selectors import requisitions_visible_to
@@ -74,7 +75,9 @@ def _acting_supplier(request) -> Organisation:
     acting = acting_organisation(request)
     if acting is not None and acting.pk in edited:
         return acting
-    return Organisation.objects.filter(pk__in=edited).order_by("name").first()
+    return present(
+        Organisation.objects.filter(pk__in=edited).order_by("name").first(), "an edited supplier"
+    )
 
 
 def _require_manager(request) -> None:
@@ -130,7 +133,7 @@ def _conformance_rows(product: Product, tree: CategoryTree) -> list[dict]:
 def product_list(request):
     """The catalogue: published products, searched, filtered, sorted and paged."""
     suppliers = Organisation.objects.filter(kind=OrganisationKind.SUPPLIER).order_by("name")
-    standards = Standard.objects.filter(abolished_at__isnull=True).order_by("reference")
+    standards = Standard.objects.in_force().order_by("reference")
     form = SearchForm(request.GET or None, suppliers=suppliers, standards=standards)
     params = SearchParams()
     if form.is_bound and form.is_valid():
@@ -154,7 +157,7 @@ def product_list(request):
         {"product": product, "unit_price": unit_price_for(product.price_breaks.all(), quantity)}
         for product in page.object_list
     ]
-    facets = search.facet_counts(queryset, form.tree) if paginator.count else {}
+    facets = search.facet_counts(queryset, form.category_tree()) if paginator.count else {}
 
     def link_with(**changes) -> str:
         query = request.GET.copy()
@@ -763,7 +766,7 @@ def category_edit(request, slug: str | None = None):
         category = next((c for c in tree.by_id.values() if c.slug == slug), None)
         if category is None:
             raise Http404("No such category.")
-    standards = list(Standard.objects.filter(abolished_at__isnull=True).order_by("reference"))
+    standards = list(Standard.objects.in_force().order_by("reference"))
     form = CategoryForm(request.POST or None, tree=tree, category=category, standards=standards)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

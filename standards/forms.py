@@ -3,6 +3,7 @@
 import datetime
 import re
 import zoneinfo
+from typing import Any
 
 from django import forms
 from django.conf import settings
@@ -30,7 +31,7 @@ class ProposalForm(Form):
     )
     standard = forms.ModelChoiceField(
         label="Standard to revise or abolish",
-        queryset=Standard.objects.filter(abolished_at__isnull=True).order_by("reference"),
+        queryset=Standard.objects.in_force().order_by("reference"),
         to_field_name="reference",
         required=False,
         empty_label="Choose a standard",
@@ -116,13 +117,14 @@ class WindowForm(Form):
             field.widget.attrs["inputmode"] = "numeric"
         self.fields["time"].widget.attrs["inputmode"] = "text"
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         day, month, year = cleaned.get("day"), cleaned.get("month"), cleaned.get("year")
         match = TIME_PATTERN.match((cleaned.get("time") or "").strip())
         if not match:
             self.add_error("time", "Enter a time like 17:00.")
-        if None in (day, month, year) or not match:
+        if day is None or month is None or year is None or not match:
             if "day" not in self.errors and None in (day, month, year):
                 self.add_error("day", "Enter a real date, for example 27 3 2027.")
             return cleaned

@@ -40,8 +40,11 @@ class SupplierSummarySerializer(serializers.Serializer):
 
 
 class CategorySerializer(serializers.ModelSerializer):
-    parent = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    required_standards = serializers.SlugRelatedField(
+    # DRF's metaclass takes declared fields off the class; the stubs see Field.parent.
+    parent: serializers.SlugRelatedField[Category] = serializers.SlugRelatedField(  # type: ignore[assignment]
+        slug_field="slug", read_only=True
+    )
+    required_standards: serializers.SlugRelatedField[Standard] = serializers.SlugRelatedField(
         slug_field="reference", many=True, read_only=True
     )
 
@@ -55,7 +58,8 @@ class CategoryWriteSerializer(serializers.Serializer):
     slug = serializers.SlugField(max_length=100)
     cpv_code = serializers.CharField(max_length=10, help_text="NNNNNNNN-C, e.g. 30213100-6")
     description = serializers.CharField(required=False, allow_blank=True)
-    parent = serializers.SlugRelatedField(
+    # DRF's metaclass takes declared fields off the class; the stubs see Field.parent.
+    parent = serializers.SlugRelatedField(  # type: ignore[assignment]
         slug_field="slug",
         queryset=Category.objects.all(),
         required=False,
@@ -166,7 +170,9 @@ class ProductListSerializer(serializers.ModelSerializer):
 
 
 class ConformanceSerializer(serializers.ModelSerializer):
-    product = serializers.PrimaryKeyRelatedField(read_only=True)
+    product: serializers.PrimaryKeyRelatedField[Product] = serializers.PrimaryKeyRelatedField(
+        read_only=True
+    )
     standard = serializers.CharField(source="standard_version.standard.reference", read_only=True)
     standard_title = serializers.CharField(source="standard_version.standard.title", read_only=True)
     version = serializers.IntegerField(source="standard_version.version", read_only=True)
@@ -285,7 +291,7 @@ class ProductDetailSerializer(ProductListSerializer):
     def get_conformances(self, product: Product) -> list[dict]:
         return ConformanceSerializer(
             product.conformances.all(), many=True, context=self.context
-        ).data
+        ).data  # type: ignore[return-value]  # many=True: a ListSerializer, whose data is a list
 
     @extend_schema_field(RevisionSerializer(allow_null=True))
     def get_open_revision(self, product: Product) -> dict | None:
@@ -321,7 +327,7 @@ class ProductWriteSerializer(serializers.Serializer):
     price_breaks = PriceBreakSerializer(
         many=True,
         required=False,
-        max_length=MAX_PRICE_BREAKS,
+        max_length=MAX_PRICE_BREAKS,  # type: ignore[call-arg]  # many=True passes it to ListSerializer
         help_text="Every break, the first at quantity 1 and the list price. If left out on "
         "create, one break at the list price; on update, the breaks stay and the first follows "
         "the list price.",
@@ -391,7 +397,8 @@ class ImportResultSerializer(serializers.Serializer):
 
 class ComparisonFieldSerializer(serializers.Serializer):
     field = serializers.CharField()
-    label = serializers.CharField()
+    # DRF's metaclass takes declared fields off the class; the stubs see Field.label.
+    label = serializers.CharField()  # type: ignore[assignment]
     old = serializers.CharField()
     new = serializers.CharField()
     changed = serializers.BooleanField()
@@ -408,5 +415,6 @@ class ComparisonSerializer(serializers.Serializer):
     old = serializers.CharField(help_text="What is compared from: a revision number or 'live'.")
     new = serializers.CharField()
     changed_fields = serializers.ListField(child=serializers.CharField())
-    fields = ComparisonFieldSerializer(many=True)
+    # DRF's metaclass takes declared fields off the class; the stubs see Serializer.fields.
+    fields = ComparisonFieldSerializer(many=True)  # type: ignore[assignment]
     price_breaks = ComparisonBreakSerializer(many=True)

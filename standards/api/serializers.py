@@ -155,7 +155,8 @@ class ProposalCreateSerializer(serializers.Serializer):
 class ProposalUpdateSerializer(ProposalCreateSerializer):
     """A draft's content: send only what changes."""
 
-    organisation = None
+    # DRF drops a field set to None in a subclass; the stubs know no such idiom.
+    organisation = None  # type: ignore[assignment]
 
     class Meta:
         fields = [
@@ -350,7 +351,8 @@ class ImpactVersionSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     version = serializers.IntegerField()
     status = serializers.CharField()
-    label = serializers.CharField()
+    # DRF's metaclass takes declared fields off the class; the stubs see Field.label.
+    label = serializers.CharField()  # type: ignore[assignment]
 
 
 class ImpactQuantitySerializer(serializers.Serializer):
