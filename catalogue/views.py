@@ -59,7 +59,7 @@ from core.invariants import present
 from core.pages import pagination, show_domain_error
 from procurement.models import RequisitionStatus
 from procurement.selectors import requisitions_visible_to
-from standards.models import Standard, StandardVersion, VersionStatus
+from standards.models import Standard, StandardVersion, VersionStatus, standard_in_force
 
 SEARCH_PAGE_SIZE = 20
 LISTINGS_PAGE_SIZE = 50
@@ -102,7 +102,7 @@ def _required_standard_ids(tree: CategoryTree, category_id: int) -> set[int]:
     ids = {category_id, *(c.pk for c in tree.ancestors(category_id))}
     return set(
         Category.required_standards.through.objects.filter(
-            category_id__in=ids, standard__abolished_at__isnull=True
+            standard_in_force("standard__"), category_id__in=ids
         ).values_list("standard_id", flat=True)
     )
 
@@ -457,7 +457,7 @@ def product_withdraw(request, pk: int):
 def _claimable_versions():
     return list(
         StandardVersion.objects.filter(
-            status=VersionStatus.ADOPTED, standard__abolished_at__isnull=True
+            standard_in_force("standard__"), status=VersionStatus.ADOPTED
         )
         .select_related("standard")
         .order_by("standard__reference")

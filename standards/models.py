@@ -21,10 +21,16 @@ class Domain(models.TextChoices):
     COMMUNICATIONS = "communications", "Communications"
 
 
+def standard_in_force(via: str = "") -> Q:
+    """The condition that a standard is in force (not abolished), for a query that reaches
+    the standard through ``via`` (e.g. ``"standard__"``)."""
+    return Q(**{f"{via}abolished_at__isnull": True})
+
+
 class StandardQuerySet(models.QuerySet["Standard"]):
     def in_force(self) -> "StandardQuerySet":
         """Standards not abolished: the ones products can be asked to conform to."""
-        return self.filter(abolished_at__isnull=True)
+        return self.filter(standard_in_force())
 
 
 class Standard(models.Model):
