@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from core.limits import MONEY_DIGITS
 from core.text import SingleLineValidator
 
 
@@ -177,8 +178,7 @@ class Membership(models.Model):
     )
     role = models.CharField(max_length=30, choices=Role.choices)
     approval_limit = models.DecimalField(
-        max_digits=14,
-        decimal_places=2,
+        **MONEY_DIGITS,
         null=True,
         blank=True,
         help_text="Finance approvers only: the largest share (GBP, incl. VAT) they may approve.",

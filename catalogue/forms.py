@@ -1,6 +1,5 @@
 """Forms for the catalogue's pages, and the search parameters shared with the API."""
 
-from decimal import Decimal
 from typing import Any, cast
 
 from django import forms
@@ -20,6 +19,8 @@ from core.limits import (
     MAX_PRICE_BREAKS,
     MAX_PRICED_QUANTITY,
     MAX_REASON_LENGTH,
+    MONEY_DIGITS,
+    SMALLEST_PRICE,
 )
 from standards.models import Standard
 
@@ -104,9 +105,8 @@ class SearchForm(SearchCleaning, Form):
     max_price = forms.DecimalField(
         label="Maximum unit price, £",
         required=False,
-        min_value=Decimal("0.01"),
-        max_digits=14,
-        decimal_places=2,
+        min_value=SMALLEST_PRICE,
+        **MONEY_DIGITS,
         widget=forms.TextInput(attrs={"class": "govuk-input--width-10", "inputmode": "decimal"}),
     )
     compliant = forms.NullBooleanField(
@@ -167,9 +167,8 @@ class ProductForm(Form):
             "required": "Enter the list price, like 1250.00.",
             "invalid": "Enter the list price as an amount in pounds, like 1250.00.",
         },
-        min_value=Decimal("0.01"),
-        max_digits=14,
-        decimal_places=2,
+        min_value=SMALLEST_PRICE,
+        **MONEY_DIGITS,
         help_text="The price of one unit, in pounds, excluding VAT. It is also the price break "
         "for quantity 1.",
     )
@@ -206,9 +205,8 @@ class ProductForm(Form):
             price = forms.DecimalField(
                 label=f"Price break {number}: unit price",
                 required=False,
-                min_value=Decimal("0.01"),
-                max_digits=14,
-                decimal_places=2,
+                min_value=SMALLEST_PRICE,
+                **MONEY_DIGITS,
             )
             self.fields[f"break_{number}_quantity"] = quantity
             self.fields[f"break_{number}_unit_price"] = price

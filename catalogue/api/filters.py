@@ -1,7 +1,5 @@
 """The product list's filters: the same search as the catalogue page (catalogue.search)."""
 
-from decimal import Decimal
-
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
@@ -20,7 +18,7 @@ from catalogue.models import (
     RevisionStatus,
 )
 from core.api import IdFilter
-from core.limits import MAX_PRICED_QUANTITY
+from core.limits import MAX_PRICED_QUANTITY, MONEY_DIGITS, SMALLEST_PRICE
 
 
 class SearchFilterForm(SearchCleaning, forms.Form):
@@ -75,9 +73,8 @@ class ProductFilter(django_filters.FilterSet):
     )
     max_price = django_filters.NumberFilter(
         method="_unused",
-        min_value=Decimal("0.01"),
-        max_digits=14,
-        decimal_places=2,
+        min_value=SMALLEST_PRICE,
+        **MONEY_DIGITS,
         help_text="Highest unit price (GBP) at `quantity` units (default 1).",
     )
     quantity = IntegerFilter(
