@@ -1,3 +1,5 @@
+from typing import Any
+
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
@@ -31,8 +33,8 @@ class MembershipInline(admin.TabularInline):
 
     model = Membership
     extra = 0
-    fields = ["user", "role", "approval_limit"]
-    readonly_fields = fields
+    readonly_fields = ("user", "role", "approval_limit")
+    fields = readonly_fields
     can_delete = False
 
     def has_add_permission(self, request, obj=None):
@@ -55,8 +57,9 @@ class MembershipAdminForm(forms.ModelForm):
         model = Membership
         fields = ["user", "organisation", "role", "approval_limit"]
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         user, organisation, role = (cleaned.get(k) for k in ("user", "organisation", "role"))
         if user and organisation and role:
             conflict = role_conflict(

@@ -1,3 +1,5 @@
+from typing import cast
+
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
@@ -23,4 +25,5 @@ class ChooseOrganisationForm(Form):
 
     def __init__(self, *args, organisations, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["organisation"].choices = [(o.pk, o.name) for o in organisations]
+        organisation_field = cast(forms.ChoiceField, self.fields["organisation"])
+        organisation_field.choices = [(o.pk, o.name) for o in organisations]

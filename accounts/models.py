@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from core.limits import MONEY_DIGITS
 from core.text import SingleLineValidator
 
 
@@ -102,6 +103,12 @@ ROLES_BY_KIND: dict[str, frozenset[str]] = {
 }
 
 
+class OrganisationQuerySet(models.QuerySet["Organisation"]):
+    def ict_company(self) -> "Organisation | None":
+        """The one ICT company (a constraint allows no second), or None before it exists."""
+        return self.filter(kind=OrganisationKind.ICT_COMPANY).first()
+
+
 class Organisation(models.Model):
     """The ICT company, a police force or a supplier."""
 
@@ -115,6 +122,8 @@ class Organisation(models.Model):
     )
     address = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = OrganisationQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -169,8 +178,7 @@ class Membership(models.Model):
     )
     role = models.CharField(max_length=30, choices=Role.choices)
     approval_limit = models.DecimalField(
-        max_digits=14,
-        decimal_places=2,
+        **MONEY_DIGITS,
         null=True,
         blank=True,
         help_text="Finance approvers only: the largest share (GBP, incl. VAT) they may approve.",

@@ -7,14 +7,17 @@ are loaded once per user object and cached on it.
 from collections.abc import Iterable
 from decimal import Decimal
 
+from django.contrib.auth.models import AnonymousUser
+
 from accounts.models import Membership, Organisation, OrganisationKind, Role, User
 
 _CACHE_ATTR = "_network_code_memberships"
 
 
-def memberships_of(user: User) -> list[Membership]:
-    """The user's memberships with their organisations, loaded once per user object."""
-    if not getattr(user, "is_authenticated", False):
+def memberships_of(user: User | AnonymousUser) -> list[Membership]:
+    """The user's memberships with their organisations, loaded once per user object; none
+    for an anonymous user (the API's schema generation asks for one)."""
+    if isinstance(user, AnonymousUser) or not getattr(user, "is_authenticated", False):
         return []
     cached = getattr(user, _CACHE_ATTR, None)
     if cached is None:
@@ -53,7 +56,7 @@ def organisations_with_role(user: User, role: str | Iterable[str]) -> list[Organ
     return list(seen.values())
 
 
-def organisations_of(user: User, kind: str | None = None) -> list[Organisation]:
+def organisations_of(user: User | AnonymousUser, kind: str | None = None) -> list[Organisation]:
     seen: dict[int, Organisation] = {}
     for membership in memberships_of(user):
         if kind is None or membership.organisation.kind == kind:
@@ -88,14 +91,14 @@ def can_manage_memberships(user: User) -> bool:
     return bool(user.is_authenticated and user.is_active and user.is_staff)
 
 
-def is_ict_company_member(user: User) -> bool:
+def is_ict_company_member(user: User | AnonymousUser) -> bool:
     return any(m.organisation.kind == OrganisationKind.ICT_COMPANY for m in memberships_of(user))
 
 
 # Catalogue rules.
 
 
-def is_catalogue_manager(user: User) -> bool:
+def is_catalogue_manager(user: User | AnonymousUser) -> bool:
     """The ICT company's catalogue managers review listings and see every product."""
     return any(
         m.role == Role.CATALOGUE_MANAGER and m.organisation.kind == OrganisationKind.ICT_COMPANY
@@ -103,7 +106,7 @@ def is_catalogue_manager(user: User) -> bool:
     )
 
 
-def edited_supplier_ids(user: User) -> set[int]:
+def edited_supplier_ids(user: User | AnonymousUser) -> set[int]:
     """The suppliers whose listings this user maintains."""
     return {
         m.organisation_id
@@ -112,7 +115,7 @@ def edited_supplier_ids(user: User) -> set[int]:
     }
 
 
-def can_edit_listings_of(user: User, supplier_id: int | None) -> bool:
+def can_edit_listings_of(user: User | AnonymousUser, supplier_id: int | None) -> bool:
     """Create, edit, submit and withdraw products, and claim conformance, for a supplier."""
     return supplier_id is not None and supplier_id in edited_supplier_ids(user)
 
@@ -184,7 +187,7 @@ def can_withdraw_product(user: User, supplier_id: int) -> bool:
     return can_edit_listings_of(user, supplier_id) or is_catalogue_manager(user)
 
 
-def can_manage_categories(user: User) -> bool:
+def can_manage_categories(user: User | AnonymousUser) -> bool:
     return is_catalogue_manager(user)
 
 
@@ -299,7 +302,7 @@ def can_retry_documents(user: User) -> bool:
 # Notifications.
 
 
-def can_see_notifications(user: User) -> bool:
+def can_see_notifications(user: User | AnonymousUser) -> bool:
     """Every e-mail's delivery, failed ones above all, is for the ICT company to watch and
     retry: it may name any force's people."""
     return is_ict_company_member(user)

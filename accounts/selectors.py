@@ -1,5 +1,6 @@
 """Reads for accounts: query sets scoped to what the user may see."""
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
 
 from accounts.models import AuditEvent, Membership, NotificationDelivery, Organisation, User
@@ -13,7 +14,7 @@ from accounts.permissions import (
 ACTING_SESSION_KEY = "acting_organisation_id"
 
 
-def organisations_visible_to(user: User) -> QuerySet[Organisation]:
+def organisations_visible_to(user: User | AnonymousUser) -> QuerySet[Organisation]:
     """The directory of organisations is shared by every signed-in user."""
     if not user.is_authenticated:
         return Organisation.objects.none()
@@ -47,7 +48,7 @@ def acting_organisation(request) -> Organisation | None:
     return organisations[0]
 
 
-def deliveries_visible_to(user: User) -> QuerySet[NotificationDelivery]:
+def deliveries_visible_to(user: User | AnonymousUser) -> QuerySet[NotificationDelivery]:
     """Every notification's delivery, for the ICT company; nothing for anyone else."""
     if not can_see_notifications(user):
         return NotificationDelivery.objects.none()

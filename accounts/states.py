@@ -6,15 +6,21 @@ from accounts import audit
 from accounts.models import DeliveryStatus, NotificationDelivery
 from core.state import StateMachine, move
 
-DS = DeliveryStatus
-
 DELIVERY: StateMachine[NotificationDelivery] = StateMachine(
     model=NotificationDelivery,
     table={
-        DS.QUEUED: [move(DS.SENT), move(DS.RETRYING), move(DS.FAILED)],
-        DS.RETRYING: [move(DS.SENT), move(DS.RETRYING), move(DS.FAILED)],
-        DS.FAILED: [move(DS.QUEUED)],
-        DS.SENT: [],
+        DeliveryStatus.QUEUED: [
+            move(DeliveryStatus.SENT),
+            move(DeliveryStatus.RETRYING),
+            move(DeliveryStatus.FAILED),
+        ],
+        DeliveryStatus.RETRYING: [
+            move(DeliveryStatus.SENT),
+            move(DeliveryStatus.RETRYING),
+            move(DeliveryStatus.FAILED),
+        ],
+        DeliveryStatus.FAILED: [move(DeliveryStatus.QUEUED)],
+        DeliveryStatus.SENT: [],
     },
     auditor=audit,
     audit_fields=["event", "recipient", "subject", "status", "attempts", "last_error"],

@@ -24,8 +24,8 @@ class PriceBreakInline(admin.TabularInline):
     model = PriceBreak
     extra = 0
     can_delete = False
-    fields = ["min_quantity", "unit_price"]
-    readonly_fields = fields
+    readonly_fields = ("min_quantity", "unit_price")
+    fields = readonly_fields
 
     def has_add_permission(self, request, obj=None):
         return False

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 from catalogue.models import Category, Conformance, ConformanceStatus, Product
 from catalogue.signals import product_no_longer_orderable
-from standards.models import VersionStatus
+from standards.models import VersionStatus, standard_in_force
 
 CHUNK = 2000
 
@@ -23,7 +23,7 @@ def _required_by_category() -> dict[int, set[int]]:
     parents = dict(Category.objects.values_list("pk", "parent_id"))
     direct: dict[int, set[int]] = defaultdict(set)
     for category_id, standard_id in Category.required_standards.through.objects.filter(
-        standard__abolished_at__isnull=True
+        standard_in_force("standard__")
     ).values_list("category_id", "standard_id"):
         direct[category_id].add(standard_id)
     required: dict[int, set[int]] = {}
@@ -47,9 +47,9 @@ def compute(product_ids: Iterable[int]) -> dict[int, bool]:
     claimed: dict[int, set[int]] = defaultdict(set)
     covered: dict[int, set[int]] = defaultdict(set)
     rows = Conformance.objects.filter(
+        standard_in_force("standard_version__standard__"),
         product_id__in=ids,
         status__in=[ConformanceStatus.VERIFIED, ConformanceStatus.LAPSED],
-        standard_version__standard__abolished_at__isnull=True,
     ).values_list(
         "product_id", "standard_version__standard_id", "status", "standard_version__status"
     )

@@ -10,13 +10,14 @@ from typing import Any
 
 from catalogue.models import Category, Product, ProductRevision, Unit
 from catalogue.pricing import Tier, price_break_errors
+from core.limits import (
+    LARGEST_AMOUNT,
+    MAX_DESCRIPTION_LENGTH,
+    MAX_LEAD_TIME_DAYS,
+    MAX_PRICE_BREAKS,
+    MAX_PRICED_QUANTITY,
+)
 from core.text import single_line_errors
-
-MAX_PRICE_BREAKS = 8
-MAX_DESCRIPTION_LENGTH = 20_000
-MAX_LEAD_TIME_DAYS = 3650
-MAX_QUANTITY = 2_147_483_647
-MAX_PRICE = Decimal("999999999999.99")
 
 # The content fields, in the order pages and comparisons show them.
 FIELD_LABELS: dict[str, str] = {
@@ -115,7 +116,7 @@ def parse_money(value: Any) -> Decimal | None:
 def _money_errors(amount: Decimal, what: str) -> list[str]:
     if amount <= 0:
         return [f"{what} must be above zero."]
-    if amount > MAX_PRICE:
+    if amount > LARGEST_AMOUNT:
         return [f"{what} is too large."]
     if amount != amount.quantize(Decimal("0.01")):
         return [f"{what} must be in pounds and pence, with at most 2 decimal places."]
@@ -158,7 +159,7 @@ def content_errors(content: ProductContent) -> dict[str, list[str]]:
     if len(breaks) > MAX_PRICE_BREAKS:
         add("price_breaks", f"A product can have at most {MAX_PRICE_BREAKS} price breaks.")
     for index, tier in enumerate(breaks, 1):
-        if not 1 <= tier.min_quantity <= MAX_QUANTITY:
+        if not 1 <= tier.min_quantity <= MAX_PRICED_QUANTITY:
             add("price_breaks", f"Price break {index}: the quantity must be a whole number from 1.")
         for message in _money_errors(tier.unit_price, f"Price break {index}: the unit price"):
             add("price_breaks", message)

@@ -1,24 +1,27 @@
 """Forms for the catalogue's pages, and the search parameters shared with the API."""
 
-from decimal import Decimal
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
 
 from accounts.models import Organisation, OrganisationKind
 from catalogue.categories import CategoryTree
-from catalogue.content import (
-    MAX_LEAD_TIME_DAYS,
-    MAX_PRICE_BREAKS,
-    MAX_QUANTITY,
-    ProductContent,
-)
+from catalogue.content import ProductContent
 from catalogue.models import Unit
 from catalogue.pricing import Tier, price_break_errors
 from catalogue.search import MAX_QUERY_LENGTH, Ordering, SearchParams
 from core.cpv import validate_cpv_code
 from core.errors import DomainError
 from core.forms import Form
+from core.limits import (
+    MAX_LEAD_TIME_DAYS,
+    MAX_PRICE_BREAKS,
+    MAX_PRICED_QUANTITY,
+    MAX_REASON_LENGTH,
+    MONEY_DIGITS,
+    SMALLEST_PRICE,
+)
 from standards.models import Standard
 
 EXTRA_BREAK_NUMBERS = list(range(2, MAX_PRICE_BREAKS + 1))
@@ -32,6 +35,7 @@ class SearchCleaning:
     """
 
     tree: CategoryTree | None = None
+    cleaned_data: dict[str, Any]  # the form this mixes into sets it
 
     def category_tree(self) -> CategoryTree:
         if self.tree is None:
@@ -94,16 +98,15 @@ class SearchForm(SearchCleaning, Form):
         label="Quantity",
         required=False,
         min_value=1,
-        max_value=MAX_QUANTITY,
+        max_value=MAX_PRICED_QUANTITY,
         help_text="Prices are shown for this many units.",
         widget=forms.TextInput(attrs={"class": "govuk-input--width-10", "inputmode": "numeric"}),
     )
     max_price = forms.DecimalField(
         label="Maximum unit price, £",
         required=False,
-        min_value=Decimal("0.01"),
-        max_digits=14,
-        decimal_places=2,
+        min_value=SMALLEST_PRICE,
+        **MONEY_DIGITS,
         widget=forms.TextInput(attrs={"class": "govuk-input--width-10", "inputmode": "decimal"}),
     )
     compliant = forms.NullBooleanField(
@@ -164,9 +167,8 @@ class ProductForm(Form):
             "required": "Enter the list price, like 1250.00.",
             "invalid": "Enter the list price as an amount in pounds, like 1250.00.",
         },
-        min_value=Decimal("0.01"),
-        max_digits=14,
-        decimal_places=2,
+        min_value=SMALLEST_PRICE,
+        **MONEY_DIGITS,
         help_text="The price of one unit, in pounds, excluding VAT. It is also the price break "
         "for quantity 1.",
     )
@@ -185,7 +187,8 @@ class ProductForm(Form):
     def __init__(self, *args, tree: CategoryTree, sku_editable: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
         self.tree = tree
-        self.fields["category"].choices = [("", "Choose a category")] + [
+        category_field = cast(forms.ChoiceField, self.fields["category"])
+        category_field.choices = [("", "Choose a category")] + [
             (str(c.pk), ("– " * depth) + f"{c.name} ({c.cpv_code})")
             for c, depth in tree.in_tree_order()
         ]
@@ -197,14 +200,13 @@ class ProductForm(Form):
                 label=f"Price break {number}: minimum quantity",
                 required=False,
                 min_value=2,
-                max_value=MAX_QUANTITY,
+                max_value=MAX_PRICED_QUANTITY,
             )
             price = forms.DecimalField(
                 label=f"Price break {number}: unit price",
                 required=False,
-                min_value=Decimal("0.01"),
-                max_digits=14,
-                decimal_places=2,
+                min_value=SMALLEST_PRICE,
+                **MONEY_DIGITS,
             )
             self.fields[f"break_{number}_quantity"] = quantity
             self.fields[f"break_{number}_unit_price"] = price
@@ -232,8 +234,9 @@ class ProductForm(Form):
             for number in EXTRA_BREAK_NUMBERS
         ]
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         for number in EXTRA_BREAK_NUMBERS:
             quantity = data.get(f"break_{number}_quantity")
             price = data.get(f"break_{number}_unit_price")
@@ -297,7 +300,7 @@ class ReasonForm(Form):
     reason = forms.CharField(
         label="Reason",
         error_messages={"required": "Give a reason."},
-        max_length=2000,
+        max_length=MAX_REASON_LENGTH,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text="The supplier sees this.",
     )
@@ -312,7 +315,7 @@ class WithdrawForm(ReasonForm):
     reason = forms.CharField(
         label="Why is this product being withdrawn?",
         error_messages={"required": "Say why the product is being withdrawn."},
-        max_length=2000,
+        max_length=MAX_REASON_LENGTH,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text="Buyers no longer see the product. This reason is kept in its history.",
     )
@@ -332,7 +335,8 @@ class ConformanceClaimForm(Form):
     def __init__(self, *args, versions, max_size: str, **kwargs):
         super().__init__(*args, **kwargs)
         self.versions = {str(v.pk): v for v in versions}
-        self.fields["standard"].choices = [("", "Choose a standard")] + [
+        standard_field = cast(forms.ChoiceField, self.fields["standard"])
+        standard_field.choices = [("", "Choose a standard")] + [
             (str(v.pk), f"{v.standard.reference} {v.standard.title} (version {v.version})")
             for v in versions
         ]
@@ -396,10 +400,12 @@ class CategoryForm(Form):
                 ],
             }
         super().__init__(*args, **kwargs)
-        self.fields["parent"].choices = [("", "None: a top-level category")] + [
+        parent_field = cast(forms.ChoiceField, self.fields["parent"])
+        parent_field.choices = [("", "None: a top-level category")] + [
             (str(c.pk), ("– " * depth) + f"{c.name} ({c.cpv_code})")
             for c, depth in tree.in_tree_order()
         ]
-        self.fields["required_standards"].choices = [
+        required_standards_field = cast(forms.ChoiceField, self.fields["required_standards"])
+        required_standards_field.choices = [
             (str(s.pk), f"{s.reference} {s.title}") for s in standards
         ]

@@ -20,11 +20,13 @@ from accounts import audit
 from accounts.models import Organisation, OrganisationKind, User
 from catalogue import services
 from catalogue.categories import CategoryTree
-from catalogue.content import MAX_PRICE_BREAKS, ProductContent, content_errors, parse_money
+from catalogue.content import ProductContent, content_errors, parse_money
 from catalogue.models import Product, ProductRevision, ProductStatus, RevisionStatus, Unit
 from catalogue.pricing import Tier
 from catalogue.uploads import describe_size
 from core.errors import DomainError
+from core.invariants import present
+from core.limits import MAX_PRICE_BREAKS
 
 REQUIRED_COLUMNS = ["sku", "name", "category", "unit", "list_price"]
 OPTIONAL_COLUMNS = ["summary", "description", "lead_time_days"]
@@ -337,7 +339,7 @@ def validate(*, supplier: Organisation, upload: UploadedFile) -> tuple[list[_Row
         if messages:
             errors.append(RowError(line, sku, messages))
         else:
-            rows.append(_Row(line, sku, content, product, action))
+            rows.append(_Row(line, sku, present(content, "the row's content"), product, action))
     if errors:
         raise ImportRejected(errors)
     return rows, hashlib.sha256(raw.encode()).hexdigest()
@@ -360,7 +362,9 @@ def import_products(*, supplier: Organisation, actor: User, upload: UploadedFile
             )
             result.created.append(row.sku)
         else:
-            services.product_update(product=row.product, actor=actor, content=row.content)
+            services.product_update(
+                product=present(row.product, "the product"), actor=actor, content=row.content
+            )
             (result.revised if row.action == "revise" else result.updated).append(row.sku)
     audit.record(
         actor=actor,

@@ -2,7 +2,6 @@
 and conformance to the network code's standards."""
 
 import uuid
-from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
@@ -12,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 
 from core.cpv import validate_cpv_code
+from core.limits import MONEY_DIGITS, SMALLEST_PRICE
 from core.text import SingleLineValidator
 
 
@@ -94,9 +94,7 @@ class Product(models.Model):
     description = models.TextField(blank=True)
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="products")
     unit = models.CharField(max_length=20, choices=Unit.choices, default=Unit.EACH)
-    list_price = models.DecimalField(
-        max_digits=14, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
-    )
+    list_price = models.DecimalField(**MONEY_DIGITS, validators=[MinValueValidator(SMALLEST_PRICE)])
     lead_time_days = models.PositiveIntegerField(default=0)
     published_revision = models.ForeignKey(
         "ProductRevision",
@@ -158,9 +156,7 @@ class PriceBreak(models.Model):
 
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="price_breaks")
     min_quantity = models.PositiveIntegerField(validators=[MinValueValidator(1)])
-    unit_price = models.DecimalField(
-        max_digits=14, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
-    )
+    unit_price = models.DecimalField(**MONEY_DIGITS, validators=[MinValueValidator(SMALLEST_PRICE)])
 
     class Meta:
         ordering = ["product", "min_quantity"]
@@ -206,7 +202,7 @@ class ProductRevision(models.Model):
     description = models.TextField(blank=True)
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="+")
     unit = models.CharField(max_length=20, choices=Unit.choices)
-    list_price = models.DecimalField(max_digits=14, decimal_places=2)
+    list_price = models.DecimalField(**MONEY_DIGITS)
     lead_time_days = models.PositiveIntegerField()
     price_breaks = models.JSONField(
         default=list, help_text='[{"min_quantity": 1, "unit_price": "10.00"}, ...]'

@@ -1,5 +1,6 @@
 """Reads for the catalogue: every query set starts from what the user may see."""
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Prefetch, Q, QuerySet
 
 from accounts.models import User
@@ -21,7 +22,7 @@ from catalogue.models import (
 )
 
 
-def products_visible_to(user: User) -> QuerySet[Product]:
+def products_visible_to(user: User | AnonymousUser) -> QuerySet[Product]:
     """Published products for everyone; a supplier's editors also see all of its own
     products in every state; the ICT company's catalogue managers see everything."""
     if not getattr(user, "is_authenticated", False):
@@ -87,14 +88,14 @@ def revisions_visible_to(user: User) -> QuerySet[ProductRevision]:
     return revisions.filter(product__supplier_id__in=sorted(edited_supplier_ids(user)))
 
 
-def conformances_visible_to(user: User) -> QuerySet[Conformance]:
+def conformances_visible_to(user: User | AnonymousUser) -> QuerySet[Conformance]:
     """The conformance of every product the user can see (statuses show on product pages)."""
     return Conformance.objects.filter(product__in=products_visible_to(user)).select_related(
         "product__supplier", "standard_version__standard"
     )
 
 
-def categories_visible_to(user: User) -> QuerySet[Category]:
+def categories_visible_to(user: User | AnonymousUser) -> QuerySet[Category]:
     """The category tree is shared by every signed-in user."""
     if not getattr(user, "is_authenticated", False):
         return Category.objects.none()

@@ -54,8 +54,9 @@ from catalogue.search import SearchParams
 from catalogue.states import CONFORMANCE, PRODUCT, REVISION
 from catalogue.uploads import describe_size, reject_oversized_request
 from core.errors import DomainError
+from core.invariants import present
 from core.pages import pagination, show_domain_error
-from standards.models import Standard, StandardVersion, VersionStatus
+from standards.models import Standard, StandardVersion, VersionStatus, standard_in_force
 
 SEARCH_PAGE_SIZE = 20
 LISTINGS_PAGE_SIZE = 50
@@ -71,7 +72,9 @@ def _acting_supplier(request) -> Organisation:
     acting = acting_organisation(request)
     if acting is not None and acting.pk in edited:
         return acting
-    return Organisation.objects.filter(pk__in=edited).order_by("name").first()
+    return present(
+        Organisation.objects.filter(pk__in=edited).order_by("name").first(), "an edited supplier"
+    )
 
 
 def _require_manager(request) -> None:
@@ -96,7 +99,7 @@ def _required_standard_ids(tree: CategoryTree, category_id: int) -> set[int]:
     ids = {category_id, *(c.pk for c in tree.ancestors(category_id))}
     return set(
         Category.required_standards.through.objects.filter(
-            category_id__in=ids, standard__abolished_at__isnull=True
+            standard_in_force("standard__"), category_id__in=ids
         ).values_list("standard_id", flat=True)
     )
 
@@ -127,7 +130,7 @@ def _conformance_rows(product: Product, tree: CategoryTree) -> list[dict]:
 def product_list(request):
     """The catalogue: published products, searched, filtered, sorted and paged."""
     suppliers = Organisation.objects.filter(kind=OrganisationKind.SUPPLIER).order_by("name")
-    standards = Standard.objects.filter(abolished_at__isnull=True).order_by("reference")
+    standards = Standard.objects.in_force().order_by("reference")
     form = SearchForm(request.GET or None, suppliers=suppliers, standards=standards)
     params = SearchParams()
     if form.is_bound and form.is_valid():
@@ -151,7 +154,7 @@ def product_list(request):
         {"product": product, "unit_price": unit_price_for(product.price_breaks.all(), quantity)}
         for product in page.object_list
     ]
-    facets = search.facet_counts(queryset, form.tree) if paginator.count else {}
+    facets = search.facet_counts(queryset, form.category_tree()) if paginator.count else {}
 
     def link_with(**changes) -> str:
         query = request.GET.copy()
@@ -440,7 +443,7 @@ def product_withdraw(request, pk: int):
 def _claimable_versions():
     return list(
         StandardVersion.objects.filter(
-            status=VersionStatus.ADOPTED, standard__abolished_at__isnull=True
+            standard_in_force("standard__"), status=VersionStatus.ADOPTED
         )
         .select_related("standard")
         .order_by("standard__reference")
@@ -749,7 +752,7 @@ def category_edit(request, slug: str | None = None):
         category = next((c for c in tree.by_id.values() if c.slug == slug), None)
         if category is None:
             raise Http404("No such category.")
-    standards = list(Standard.objects.filter(abolished_at__isnull=True).order_by("reference"))
+    standards = list(Standard.objects.in_force().order_by("reference"))
     form = CategoryForm(request.POST or None, tree=tree, category=category, standards=standards)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

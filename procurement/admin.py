@@ -62,8 +62,8 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 class ParticipationInline(admin.TabularInline):
     model = Participation
     extra = 0
-    fields = ["force", "quantity", "status", "share", "vat", "approval_round"]
-    readonly_fields = fields
+    readonly_fields = ("force", "quantity", "status", "share", "vat", "approval_round")
+    fields = readonly_fields
     can_delete = False
 
     def has_add_permission(self, request, obj=None):
@@ -87,8 +87,8 @@ class ApprovalAdmin(ReadOnlyAdmin):
 class OrderLineInline(admin.TabularInline):
     model = OrderLine
     extra = 0
-    fields = ["force", "quantity", "share", "vat", "total"]
-    readonly_fields = fields
+    readonly_fields = ("force", "quantity", "share", "vat", "total")
+    fields = readonly_fields
     can_delete = False
 
     def has_add_permission(self, request, obj=None):

@@ -16,10 +16,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from catalogue.pricing import BreakLike, break_for, next_break_after, sorted_breaks
+from core.limits import LARGEST_AMOUNT
 from core.money import ZERO, to_pence, vat_on
-
-# A DecimalField(max_digits=14, decimal_places=2) holds up to this.
-LARGEST_AMOUNT = Decimal("999999999999.99")
 
 
 class AmountTooLarge(ValueError):

@@ -1,6 +1,7 @@
 """A server-rendered SVG chart: each force's quantity, and all forces together, against
 the price-break steps. Geometry only; the template draws it and a table says the same."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -54,7 +55,7 @@ class Chart:
 
 
 def quantity_chart(
-    breaks: list[BreakLike],
+    breaks: Sequence[BreakLike],
     forces: list[tuple[str, int]],
     *,
     title: str,

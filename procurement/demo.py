@@ -20,6 +20,7 @@ from accounts.models import Organisation, User
 from catalogue import compliance
 from catalogue.models import Category, Conformance, PriceBreak, Product, ProductStatus
 from catalogue.policies import orderable_products
+from core.invariants import present
 from procurement import notifications, services
 from procurement.models import JointRequisition, Participation, RequisitionStatus
 from procurement.policies import sign_off
@@ -262,7 +263,7 @@ def _make(plan: Plan, product: Product) -> JointRequisition:
         return requisition
     services.requisition_close(requisition=requisition, user=buyer)
     if plan.state == "closed":
-        first = requisition.participations.order_by("pk").first()
+        first = present(requisition.participations.order_by("pk").first(), "a participation")
         services.participation_approve(
             participation=first, approver=_user("finance", first.force.slug), comment="Budgeted."
         )

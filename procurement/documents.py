@@ -18,7 +18,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from accounts import audit
-from accounts.models import Organisation, OrganisationKind, User
+from accounts.models import Organisation, User
 from accounts.permissions import can_retry_documents
 from catalogue.models import ConformanceStatus
 from core.errors import NotPermitted
@@ -97,7 +97,7 @@ def order_snapshot(order: Order) -> dict:
     requisition = order.joint_requisition
     product = requisition.product
     revision = requisition.product_revision
-    ict_company = Organisation.objects.filter(kind=OrganisationKind.ICT_COMPANY).first()
+    ict_company = Organisation.objects.ict_company()
     lines = list(order.lines.select_related("force", "participation").order_by("force__name"))
     # Every line's approvals in one query; only those of the share's current round count.
     by_participation: dict[int, list[Approval]] = defaultdict(list)

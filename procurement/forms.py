@@ -1,7 +1,7 @@
 from django import forms
 
 from core.forms import Form
-from procurement.models import MAX_QUANTITY
+from core.limits import MAX_NOTE_LENGTH, MAX_QUANTITY_PER_FORCE
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -10,14 +10,14 @@ class ParticipationForm(Form):
     quantity = forms.IntegerField(
         label="Quantity",
         min_value=1,
-        max_value=MAX_QUANTITY,
+        max_value=MAX_QUANTITY_PER_FORCE,
         help_text="How many units your force needs.",
         widget=forms.TextInput(attrs={"inputmode": "numeric", "class": "govuk-input--width-10"}),
         error_messages={
             "required": "Enter the quantity your force needs.",
             "invalid": "Enter the quantity as a whole number, like 25.",
             "min_value": "The quantity must be at least 1.",
-            "max_value": f"The quantity must be {MAX_QUANTITY:,} or fewer.",
+            "max_value": f"The quantity must be {MAX_QUANTITY_PER_FORCE:,} or fewer.",
         },
     )
     delivery_address = forms.CharField(
@@ -42,7 +42,7 @@ class ParticipationForm(Form):
     internal_note = forms.CharField(
         label="Internal note",
         required=False,
-        max_length=5000,
+        max_length=MAX_NOTE_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Seen only by your force's own users and the ICT company.",
     )
@@ -71,7 +71,7 @@ class RequisitionStartForm(ParticipationForm):
     note = forms.CharField(
         label="Note to other forces",
         required=False,
-        max_length=5000,
+        max_length=MAX_NOTE_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Why you are buying, and anything forces should know before joining.",
     )
@@ -97,7 +97,7 @@ class QuantityForm(Form):
         label="How many units would your force need?",
         required=False,
         min_value=1,
-        max_value=MAX_QUANTITY,
+        max_value=MAX_QUANTITY_PER_FORCE,
         widget=forms.TextInput(attrs={"inputmode": "numeric", "class": "govuk-input--width-5"}),
         error_messages={"invalid": "Enter the quantity as a whole number, like 25."},
     )
@@ -113,7 +113,7 @@ class DecisionForm(Form):
     comment = forms.CharField(
         label="Comment",
         required=False,
-        max_length=5000,
+        max_length=MAX_NOTE_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Recorded with your decision. Say why if you reject.",
     )
@@ -122,7 +122,7 @@ class DecisionForm(Form):
 class CancelForm(Form):
     reason = forms.CharField(
         label="Reason for cancelling",
-        max_length=5000,
+        max_length=MAX_NOTE_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Every force taking part is told this reason.",
         error_messages={"required": "Enter the reason for cancelling."},
@@ -136,7 +136,7 @@ class SignOffForm(Form):
         help_text="Required for a split purchase: why these purchases are separate, or why "
         "buying them together was not possible.",
         required=False,
-        max_length=5000,
+        max_length=MAX_NOTE_LENGTH,
         widget=forms.Textarea(attrs={"rows": 4}),
     )
 
@@ -144,7 +144,7 @@ class SignOffForm(Form):
 class ReleaseForm(Form):
     reason = forms.CharField(
         label="Reason for releasing the force",
-        max_length=5000,
+        max_length=MAX_NOTE_LENGTH,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Recorded in the audit trail; the other shares are re-priced.",
         error_messages={"required": "Enter the reason for releasing the force."},

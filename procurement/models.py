@@ -8,10 +8,9 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-HALF_PENNY = Decimal("0.005")
+from core.limits import MAX_QUANTITY_PER_FORCE, MONEY_DIGITS
 
-# The largest quantity one force may ask for in one requisition: anything above is a typo.
-MAX_QUANTITY = 1_000_000
+HALF_PENNY = Decimal("0.005")
 
 
 class ThresholdKind(models.TextChoices):
@@ -24,7 +23,7 @@ class ProcurementThreshold(models.Model):
     a day is the one with the latest ``effective_from`` on or before it."""
 
     kind = models.CharField(max_length=20, choices=ThresholdKind.choices)
-    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    amount = models.DecimalField(**MONEY_DIGITS)
     includes_vat = models.BooleanField(default=True)
     effective_from = models.DateField()
     description = models.CharField(max_length=300, blank=True)
@@ -105,12 +104,12 @@ class JointRequisition(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     total_quantity = models.PositiveIntegerField(null=True, blank=True)
-    pooled_unit_price = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    pooled_unit_price = models.DecimalField(**MONEY_DIGITS, null=True, blank=True)
     price_break_min_quantity = models.PositiveIntegerField(null=True, blank=True)
     vat_rate = models.DecimalField(max_digits=5, decimal_places=4, null=True, blank=True)
-    subtotal = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
-    vat = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
-    total = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    subtotal = models.DecimalField(**MONEY_DIGITS, null=True, blank=True)
+    vat = models.DecimalField(**MONEY_DIGITS, null=True, blank=True)
+    total = models.DecimalField(**MONEY_DIGITS, null=True, blank=True)
 
     # Sign-off (whether it is needed is the live rule ``needs_sign_off`` below), award and
     # cancellation.
@@ -199,8 +198,8 @@ class Participation(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     # Fixed at close (and recomputed if a rejected share changes the price).
-    share = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
-    vat = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    share = models.DecimalField(**MONEY_DIGITS, null=True, blank=True)
+    vat = models.DecimalField(**MONEY_DIGITS, null=True, blank=True)
     approval_round = models.PositiveIntegerField(
         default=1, help_text="Raised when the share is recomputed and needs approving again."
     )
@@ -222,7 +221,8 @@ class Participation(models.Model):
                 condition=Q(quantity__gte=1), name="participation_quantity_positive"
             ),
             models.CheckConstraint(
-                condition=Q(quantity__lte=MAX_QUANTITY), name="participation_quantity_not_absurd"
+                condition=Q(quantity__lte=MAX_QUANTITY_PER_FORCE),
+                name="participation_quantity_not_absurd",
             ),
             models.CheckConstraint(
                 condition=Q(status__in=ParticipationStatus.values),
@@ -269,10 +269,8 @@ class Approval(models.Model):
     )
     decision = models.CharField(max_length=10, choices=ApprovalDecision.choices)
     comment = models.TextField(blank=True)
-    amount = models.DecimalField(
-        max_digits=14, decimal_places=2, help_text="The share (incl. VAT) decided on."
-    )
-    approver_limit = models.DecimalField(max_digits=14, decimal_places=2)
+    amount = models.DecimalField(**MONEY_DIGITS, help_text="The share (incl. VAT) decided on.")
+    approver_limit = models.DecimalField(**MONEY_DIGITS)
     round = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -309,10 +307,10 @@ class Order(models.Model):
     status = models.CharField(
         max_length=20, choices=OrderStatus.choices, default=OrderStatus.PLACED
     )
-    unit_price = models.DecimalField(max_digits=14, decimal_places=2)
-    subtotal = models.DecimalField(max_digits=14, decimal_places=2)
-    vat = models.DecimalField(max_digits=14, decimal_places=2)
-    total = models.DecimalField(max_digits=14, decimal_places=2)
+    unit_price = models.DecimalField(**MONEY_DIGITS)
+    subtotal = models.DecimalField(**MONEY_DIGITS)
+    vat = models.DecimalField(**MONEY_DIGITS)
+    total = models.DecimalField(**MONEY_DIGITS)
     notifiable = models.BooleanField(
         default=False, help_text="At or above the notifiable threshold: the award is published."
     )
@@ -346,10 +344,10 @@ class OrderLine(models.Model):
     )
     force = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="+")
     quantity = models.PositiveIntegerField()
-    unit_price = models.DecimalField(max_digits=14, decimal_places=2)
-    share = models.DecimalField(max_digits=14, decimal_places=2, help_text="Net of VAT.")
-    vat = models.DecimalField(max_digits=14, decimal_places=2)
-    total = models.DecimalField(max_digits=14, decimal_places=2)
+    unit_price = models.DecimalField(**MONEY_DIGITS)
+    share = models.DecimalField(**MONEY_DIGITS, help_text="Net of VAT.")
+    vat = models.DecimalField(**MONEY_DIGITS)
+    total = models.DecimalField(**MONEY_DIGITS)
     delivery_address = models.TextField()
     cost_centre = models.CharField(max_length=50)
 

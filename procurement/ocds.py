@@ -22,7 +22,7 @@ from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Organisation, OrganisationKind
+from accounts.models import Organisation
 from catalogue.models import PriceBreak
 from catalogue.pricing import unit_price_for
 from procurement.models import (
@@ -161,7 +161,7 @@ def _main_category(requisition: JointRequisition) -> str:
 
 
 def _ict_company() -> Organisation | None:
-    return Organisation.objects.filter(kind=OrganisationKind.ICT_COMPANY).first()
+    return Organisation.objects.ict_company()
 
 
 def _participations(

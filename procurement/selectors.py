@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 
@@ -51,11 +52,11 @@ PLEDGED = (ParticipationStatus.ACTIVE,)
 IN_ORDER = (ParticipationStatus.AWAITING_APPROVAL, ParticipationStatus.APPROVED)
 
 
-def _force_ids(user: User) -> list[int]:
+def _force_ids(user: User | AnonymousUser) -> list[int]:
     return [o.pk for o in organisations_of(user, kind=OrganisationKind.FORCE)]
 
 
-def requisitions_visible_to(user: User) -> QuerySet[JointRequisition]:
+def requisitions_visible_to(user: User | AnonymousUser) -> QuerySet[JointRequisition]:
     if not getattr(user, "is_authenticated", False):
         return JointRequisition.objects.none()
     requisitions = JointRequisition.objects.select_related("product", "lead_force")
@@ -89,7 +90,7 @@ def participations_visible_to(user: User) -> QuerySet[Participation]:
     ).select_related("force", "joint_requisition", "joint_requisition__lead_force")
 
 
-def orders_visible_to(user: User) -> QuerySet[Order]:
+def orders_visible_to(user: User | AnonymousUser) -> QuerySet[Order]:
     if not getattr(user, "is_authenticated", False):
         return Order.objects.none()
     orders = Order.objects.select_related(

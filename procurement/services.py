@@ -27,20 +27,19 @@ from django.db import IntegrityError, transaction
 from django.db.models import Model
 from django.utils import timezone
 
-from accounts import audit
-from accounts import permissions as rules
+from accounts import audit, permissions
 from accounts.models import Organisation, User
 from catalogue.models import Product
 from catalogue.policies import orderable_problem
 from catalogue.pricing import unit_price_for
 from core.errors import DomainError, InvalidTransition, NotFound, NotPermitted
 from core.invariants import present
+from core.limits import MAX_NOTE_LENGTH, MAX_QUANTITY_PER_FORCE
 from core.money import format_gbp
 from core.state import StateMachine
 from core.text import check_single_line, control_character, single_line_errors
 from procurement import arithmetic, documents, notifications, ocds, selectors, states
 from procurement.models import (
-    MAX_QUANTITY,
     Approval,
     ApprovalDecision,
     JointRequisition,
@@ -58,9 +57,6 @@ from procurement.policies import approval as approval_policy
 from procurement.policies import cancelling, pledging, sign_off
 from procurement.policies.approval import is_fully_approved, share_with_vat
 
-RS = RequisitionStatus
-PS = ParticipationStatus
-
 # The models with a status that ``transition`` moves (one of them, not a mixture).
 Stateful = TypeVar("Stateful", JointRequisition, Participation, Order)
 MACHINES: dict[type[Model], StateMachine[Any]] = {
@@ -70,7 +66,6 @@ MACHINES: dict[type[Model], StateMachine[Any]] = {
 }
 
 MAX_OPEN_DAYS = 366
-MAX_TEXT = 5000
 
 
 # Transitions.
@@ -162,9 +157,10 @@ def _validated_quantity(quantity: Any) -> int:
         raise DomainError("Enter the quantity as a whole number.", field="quantity")
     if quantity < 1:
         raise DomainError("The quantity must be at least 1.", field="quantity")
-    if quantity > MAX_QUANTITY:
+    if quantity > MAX_QUANTITY_PER_FORCE:
         raise DomainError(
-            f"The quantity must be {MAX_QUANTITY:,} or fewer: check it for a typing mistake.",
+            f"The quantity must be {MAX_QUANTITY_PER_FORCE:,} or fewer: "
+            "check it for a typing mistake.",
             field="quantity",
         )
     return quantity
@@ -189,15 +185,15 @@ def _validated_details(
         errors["cost_centre"] = ["The cost centre must be 50 characters or fewer."]
     else:
         errors.update(single_line_errors(cost_centre=("cost centre", cost_centre)))
-    if len(internal_note) > MAX_TEXT:
-        errors["internal_note"] = [f"The note must be {MAX_TEXT:,} characters or fewer."]
+    if len(internal_note) > MAX_NOTE_LENGTH:
+        errors["internal_note"] = [f"The note must be {MAX_NOTE_LENGTH:,} characters or fewer."]
     if errors:
         raise DomainError(next(iter(errors.values()))[0], errors=errors)
     return delivery_address, cost_centre, internal_note
 
 
 def _require_buyer(user: User, force: Organisation) -> None:
-    if not rules.can_take_part_for(user, force):
+    if not permissions.can_take_part_for(user, force):
         raise NotPermitted(f"Only a buyer of {force.name} can do this for it.")
 
 
@@ -225,7 +221,7 @@ def requisition_start(
 ) -> JointRequisition:
     """A buyer opens a requisition for an orderable product; their force leads. The price
     breaks in force now are locked on the requisition: the pool is priced from them."""
-    if not rules.can_start_requisition(user, force):
+    if not permissions.can_start_requisition(user, force):
         raise NotPermitted(f"Only a buyer of {force.name} can start a requisition for it.")
     product = Product.objects.select_for_update().select_related("supplier").get(pk=product.pk)
     problem = orderable_problem(product)
@@ -246,8 +242,10 @@ def requisition_start(
         (note or "").strip(),
         check_single_line((title or "").strip(), field="title", label="title"),
     )
-    if len(note) > MAX_TEXT:
-        raise DomainError(f"The note must be {MAX_TEXT:,} characters or fewer.", field="note")
+    if len(note) > MAX_NOTE_LENGTH:
+        raise DomainError(
+            f"The note must be {MAX_NOTE_LENGTH:,} characters or fewer.", field="note"
+        )
     if len(title) > 200:
         raise DomainError("The title must be 200 characters or fewer.", field="title")
 
@@ -261,7 +259,7 @@ def requisition_start(
         title=title or f"{product.name}: joint requisition",
         note=note,
         closes_at=closes_at,
-        status=RS.OPEN,
+        status=RequisitionStatus.OPEN,
     )
     participation = Participation.objects.create(
         joint_requisition=requisition,
@@ -271,7 +269,7 @@ def requisition_start(
         cost_centre=cost_centre,
         needed_by=needed_by,
         internal_note=internal_note,
-        status=PS.ACTIVE,
+        status=ParticipationStatus.ACTIVE,
         entered_by=user,
         last_changed_by=user,
     )
@@ -309,7 +307,7 @@ def _price_break_reached(requisition: JointRequisition, before: int, after: int)
 
 
 def _active_total(participations: Iterable[Participation]) -> int:
-    return sum(p.quantity for p in participations if p.status == PS.ACTIVE)
+    return sum(p.quantity for p in participations if p.status == ParticipationStatus.ACTIVE)
 
 
 def _require_open_for_pledges(requisition: JointRequisition, doing: str) -> None:
@@ -356,7 +354,7 @@ def participation_join(
         "internal_note": internal_note,
         "last_changed_by": user,
     }
-    if existing is not None and existing.status != PS.WITHDRAWN:
+    if existing is not None and existing.status != ParticipationStatus.WITHDRAWN:
         raise InvalidTransition(
             f"{force.name} already takes part in this requisition: change its quantity instead.",
             field="force",
@@ -365,7 +363,7 @@ def participation_join(
         old_quantity = existing.quantity
         participation = transition(
             existing,
-            PS.ACTIVE,
+            ParticipationStatus.ACTIVE,
             actor=user,
             action="participation.rejoined",
             organisation=force,
@@ -378,7 +376,7 @@ def participation_join(
                 participation = Participation.objects.create(
                     joint_requisition=locked,
                     force=force,
-                    status=PS.ACTIVE,
+                    status=ParticipationStatus.ACTIVE,
                     entered_by=user,
                     **fields,
                 )
@@ -420,7 +418,7 @@ def participation_change(
     _require_open_for_pledges(locked, "change your force's part")
     participations = _lock_participations(locked)
     current = _find(participations, participation.pk)
-    if current.status != PS.ACTIVE:
+    if current.status != ParticipationStatus.ACTIVE:
         raise InvalidTransition(
             "Your force has withdrawn from this requisition: join it again instead."
         )
@@ -473,7 +471,7 @@ def participation_withdraw(*, participation: Participation, user: User) -> Parti
     ocds.publish_pool_change(locked, leaving=current)
     return transition(
         current,
-        PS.WITHDRAWN,
+        ParticipationStatus.WITHDRAWN,
         actor=user,
         action="participation.withdrawn",
         organisation=current.force,
@@ -569,10 +567,10 @@ def requisition_close(
     depend on the number of forces.
     """
     locked = _lock_requisition(requisition)
-    if user is not None and not rules.can_close_requisition(user, locked):
+    if user is not None and not permissions.can_close_requisition(user, locked):
         raise NotPermitted("Only a buyer of the lead force can close this requisition.")
     now = timezone.now()
-    if locked.status != RS.OPEN:
+    if locked.status != RequisitionStatus.OPEN:
         raise InvalidTransition(
             f"This requisition is already {locked.get_status_display().lower()}."
         )
@@ -580,7 +578,7 @@ def requisition_close(
         raise InvalidTransition("This requisition is not due to close yet.")
     _require_orderable(locked)
     participations = _lock_participations(locked)
-    counted = [p for p in participations if p.status == PS.ACTIVE]
+    counted = [p for p in participations if p.status == ParticipationStatus.ACTIVE]
     if not counted:
         raise InvalidTransition("No force takes part: there is nothing to close.")
     pool = _price(locked, counted)
@@ -588,11 +586,15 @@ def requisition_close(
         share = pool.share_for(participation.pk)
         participation.share, participation.vat = share.net, share.vat
     _split_purchase_flags(locked, counted, now)
-    transition_many(counted, PS.AWAITING_APPROVAL, fields=["share", "vat", "split_purchase_flag"])
+    transition_many(
+        counted,
+        ParticipationStatus.AWAITING_APPROVAL,
+        fields=["share", "vat", "split_purchase_flag"],
+    )
     _apply_pool(locked, pool, now)
     transition(
         locked,
-        RS.CLOSED,
+        RequisitionStatus.CLOSED,
         actor=user,
         action="requisition.closed",
         organisation=locked.lead_force,
@@ -617,7 +619,7 @@ def requisition_close(
 def _record_close_blocked(requisition_id: int, reason: str) -> bool:
     """Remember why the scheduled close failed; True when the reason is new (tell the lead)."""
     locked = _lock_requisition(requisition_id)
-    if locked.status != RS.OPEN or locked.close_blocked_reason == reason:
+    if locked.status != RequisitionStatus.OPEN or locked.close_blocked_reason == reason:
         return False
     before = audit.snapshot(locked, ["close_blocked_reason", "close_blocked_at"])
     locked.close_blocked_reason = reason
@@ -640,7 +642,7 @@ def close_due_requisitions(now: datetime.datetime | None = None) -> dict[str, in
     closed meanwhile (by its lead or another run) is skipped."""
     now = now or timezone.now()
     due = list(
-        JointRequisition.objects.filter(status=RS.OPEN, closes_at__lte=now)
+        JointRequisition.objects.filter(status=RequisitionStatus.OPEN, closes_at__lte=now)
         .order_by("closes_at", "pk")
         .values_list("pk", flat=True)
     )
@@ -650,7 +652,7 @@ def close_due_requisitions(now: datetime.datetime | None = None) -> dict[str, in
             requisition_close(requisition=JointRequisition(pk=pk), user=None)
             counts["closed"] += 1
         except DomainError as error:
-            if JointRequisition.objects.filter(pk=pk, status=RS.OPEN).exists():
+            if JointRequisition.objects.filter(pk=pk, status=RequisitionStatus.OPEN).exists():
                 _record_close_blocked(pk, error.message)
                 counts["blocked"] += 1
             else:
@@ -676,14 +678,17 @@ def _current_approvals(participation: Participation) -> list[Approval]:
 def _lock_for_decision(
     participation: Participation, approver: User, *, deciding: str
 ) -> tuple[JointRequisition, list[Participation], Participation, Decimal]:
-    if not rules.can_decide_share(approver, participation):
+    if not permissions.can_decide_share(approver, participation):
         raise NotPermitted(
             f"Only a finance approver of {participation.force.name} can {deciding} its share."
         )
     locked = _lock_requisition(participation.joint_requisition_id)
     participations = _lock_participations(locked)
     current = _find(participations, participation.pk)
-    if locked.status != RS.CLOSED or current.status != PS.AWAITING_APPROVAL:
+    if (
+        locked.status != RequisitionStatus.CLOSED
+        or current.status != ParticipationStatus.AWAITING_APPROVAL
+    ):
         raise InvalidTransition(
             f"This share is {current.get_status_display().lower()} and the requisition is "
             f"{locked.get_status_display().lower()}: there is nothing to {deciding}."
@@ -696,7 +701,9 @@ def _lock_for_decision(
     ).exists():
         raise InvalidTransition("You have already decided on this share.")
     # can_decide_share found the approver's finance membership, and it has a limit.
-    limit = present(rules.approval_limit(approver, current.force), "A finance approver's limit")
+    limit = present(
+        permissions.approval_limit(approver, current.force), "A finance approver's limit"
+    )
     return locked, participations, current, limit
 
 
@@ -711,8 +718,10 @@ def participation_approve(
     approver whose limit does not cover it either is refused.
     """
     comment = (comment or "").strip()
-    if len(comment) > MAX_TEXT:
-        raise DomainError(f"The comment must be {MAX_TEXT:,} characters or fewer.", field="comment")
+    if len(comment) > MAX_NOTE_LENGTH:
+        raise DomainError(
+            f"The comment must be {MAX_NOTE_LENGTH:,} characters or fewer.", field="comment"
+        )
     locked, participations, current, limit = _lock_for_decision(
         participation, approver, deciding="approve"
     )
@@ -738,13 +747,13 @@ def participation_approve(
     if is_fully_approved(current, [*earlier, approval]):
         transition(
             current,
-            PS.APPROVED,
+            ParticipationStatus.APPROVED,
             actor=approver,
             action="participation.approved",
             organisation=current.force,
             details=details,
         )
-        if all(p.status == PS.APPROVED for p in participations if _in_order(p)):
+        if all(p.status == ParticipationStatus.APPROVED for p in participations if _in_order(p)):
             _apply_approved(locked, approver)
             notifications.queue("ready_to_award", requisition_id=locked.pk)
     else:
@@ -762,13 +771,16 @@ def participation_approve(
 
 
 def _in_order(participation: Participation) -> bool:
-    return participation.status in (PS.AWAITING_APPROVAL, PS.APPROVED)
+    return participation.status in (
+        ParticipationStatus.AWAITING_APPROVAL,
+        ParticipationStatus.APPROVED,
+    )
 
 
 def _apply_approved(requisition: JointRequisition, actor: User | None) -> None:
     transition(
         requisition,
-        RS.APPROVED,
+        RequisitionStatus.APPROVED,
         actor=actor,
         action="requisition.approved",
         organisation=requisition.lead_force,
@@ -782,8 +794,10 @@ def participation_reject(
     """A finance approver rejects their force's share: the force drops out and the price
     is recomputed for the others (see the module's docstring for what follows)."""
     comment = (comment or "").strip()
-    if len(comment) > MAX_TEXT:
-        raise DomainError(f"The comment must be {MAX_TEXT:,} characters or fewer.", field="comment")
+    if len(comment) > MAX_NOTE_LENGTH:
+        raise DomainError(
+            f"The comment must be {MAX_NOTE_LENGTH:,} characters or fewer.", field="comment"
+        )
     locked, participations, current, limit = _lock_for_decision(
         participation, approver, deciding="reject"
     )
@@ -798,7 +812,7 @@ def participation_reject(
     )
     transition(
         current,
-        PS.REJECTED,
+        ParticipationStatus.REJECTED,
         actor=approver,
         action="participation.rejected",
         organisation=current.force,
@@ -808,7 +822,7 @@ def participation_reject(
     if not remaining:
         transition(
             locked,
-            RS.CANCELLED,
+            RequisitionStatus.CANCELLED,
             actor=approver,
             action="requisition.cancelled",
             organisation=locked.lead_force,
@@ -836,8 +850,10 @@ def participation_release(
     reason = (reason or "").strip()
     if not reason:
         raise DomainError("Enter the reason for releasing the force.", field="reason")
-    if len(reason) > MAX_TEXT:
-        raise DomainError(f"The reason must be {MAX_TEXT:,} characters or fewer.", field="reason")
+    if len(reason) > MAX_NOTE_LENGTH:
+        raise DomainError(
+            f"The reason must be {MAX_NOTE_LENGTH:,} characters or fewer.", field="reason"
+        )
     locked = _lock_requisition(participation.joint_requisition_id)
     participations = _lock_participations(locked)
     current = _find(participations, participation.pk)
@@ -847,7 +863,7 @@ def participation_release(
         raise InvalidTransition(problem)
     transition(
         current,
-        PS.RELEASED,
+        ParticipationStatus.RELEASED,
         actor=user,
         action="participation.released",
         organisation=current.force,
@@ -861,7 +877,7 @@ def participation_release(
     if not remaining:
         transition(
             locked,
-            RS.CANCELLED,
+            RequisitionStatus.CANCELLED,
             actor=user,
             action="requisition.cancelled",
             organisation=locked.lead_force,
@@ -892,11 +908,11 @@ def _reprice(
     risen = [p for p in remaining if share_with_vat(p) > old_amounts[p.pk]]
     for participation in risen:
         participation.approval_round += 1
-    reapprove = [p for p in risen if p.status == PS.APPROVED]
+    reapprove = [p for p in risen if p.status == ParticipationStatus.APPROVED]
     still = [p for p in remaining if p not in reapprove]
     transition_many(
         reapprove,
-        PS.AWAITING_APPROVAL,
+        ParticipationStatus.AWAITING_APPROVAL,
         fields=["share", "vat", "split_purchase_flag", "approval_round"],
     )
     if still:
@@ -906,7 +922,9 @@ def _reprice(
             still, ["share", "vat", "split_purchase_flag", "approval_round", "updated_at"]
         )
     # A share that fell may now be covered by an approval that was only the first of two.
-    waiting = [p for p in remaining if p.status == PS.AWAITING_APPROVAL and p not in risen]
+    waiting = [
+        p for p in remaining if p.status == ParticipationStatus.AWAITING_APPROVAL and p not in risen
+    ]
     approvals: dict[int, list[Approval]] = {}
     for approval in Approval.objects.filter(
         participation__in=waiting, decision=ApprovalDecision.APPROVE
@@ -917,7 +935,7 @@ def _reprice(
         for p in waiting
         if is_fully_approved(p, [a for a in approvals.get(p.pk, []) if a.round == p.approval_round])
     ]
-    transition_many(newly_approved, PS.APPROVED)
+    transition_many(newly_approved, ParticipationStatus.APPROVED)
     before = audit.snapshot(requisition)
     _apply_pool(requisition, pool, now)
     requisition.save()
@@ -933,7 +951,7 @@ def _reprice(
             "to_approve_again": [p.pk for p in risen],
         },
     )
-    if all(p.status == PS.APPROVED for p in remaining):
+    if all(p.status == ParticipationStatus.APPROVED for p in remaining):
         _apply_approved(requisition, actor)
         notifications.queue("ready_to_award", requisition_id=requisition.pk)
     elif risen:
@@ -948,7 +966,7 @@ def _reprice(
 
 
 def _require_commercial_lead(user: User, doing: str) -> None:
-    if not rules.can_sign_off_and_award(user):
+    if not permissions.can_sign_off_and_award(user):
         raise NotPermitted(f"Only the ICT company's commercial lead can {doing}.")
 
 
@@ -961,10 +979,12 @@ def requisition_sign_off(
     and their reasons, which a split purchase requires."""
     _require_commercial_lead(user, "sign off a requisition")
     reasons = (reasons or "").strip()
-    if len(reasons) > MAX_TEXT:
-        raise DomainError(f"The reasons must be {MAX_TEXT:,} characters or fewer.", field="reasons")
+    if len(reasons) > MAX_NOTE_LENGTH:
+        raise DomainError(
+            f"The reasons must be {MAX_NOTE_LENGTH:,} characters or fewer.", field="reasons"
+        )
     locked = _lock_requisition(requisition)
-    if locked.status != RS.APPROVED:
+    if locked.status != RequisitionStatus.APPROVED:
         raise InvalidTransition(
             "Only a requisition whose every share is approved can be signed off; this one is "
             f"{locked.get_status_display().lower()}."
@@ -1026,14 +1046,14 @@ def requisition_award(*, requisition: JointRequisition, user: User) -> Order:
     with a line per force, and the contract documents are requested."""
     _require_commercial_lead(user, "award a requisition")
     locked = _lock_requisition(requisition)
-    if locked.status != RS.APPROVED:
+    if locked.status != RequisitionStatus.APPROVED:
         raise InvalidTransition(
             "Only a requisition whose every share is approved can be awarded; this one is "
             f"{locked.get_status_display().lower()}."
         )
     participations = _lock_participations(locked)
     in_order = [p for p in participations if _in_order(p)]
-    if not in_order or any(p.status != PS.APPROVED for p in in_order):
+    if not in_order or any(p.status != ParticipationStatus.APPROVED for p in in_order):
         raise InvalidTransition("Every force's share must be approved before the award.")
     _require_orderable(locked)
     # Fixed when the requisition closed: an approved requisition always has them.
@@ -1063,7 +1083,7 @@ def requisition_award(*, requisition: JointRequisition, user: User) -> Order:
     lines = OrderLine.objects.bulk_create(_order_line(order, p, unit_price) for p in in_order)
     transition(
         locked,
-        RS.AWARDED,
+        RequisitionStatus.AWARDED,
         actor=user,
         action="requisition.awarded",
         organisation=locked.lead_force,
@@ -1099,10 +1119,12 @@ def requisition_cancel(
     reason = (reason or "").strip()
     if not reason:
         raise DomainError("Enter the reason for cancelling.", field="reason")
-    if len(reason) > MAX_TEXT:
-        raise DomainError(f"The reason must be {MAX_TEXT:,} characters or fewer.", field="reason")
+    if len(reason) > MAX_NOTE_LENGTH:
+        raise DomainError(
+            f"The reason must be {MAX_NOTE_LENGTH:,} characters or fewer.", field="reason"
+        )
     locked = _lock_requisition(requisition)
-    if not rules.can_cancel_requisition(user, locked):
+    if not permissions.can_cancel_requisition(user, locked):
         raise NotPermitted(
             "Only a buyer of the lead force or the ICT company's commercial lead can cancel."
         )
@@ -1111,7 +1133,7 @@ def requisition_cancel(
         raise InvalidTransition(problem)
     transition(
         locked,
-        RS.CANCELLED,
+        RequisitionStatus.CANCELLED,
         actor=user,
         action="requisition.cancelled",
         organisation=locked.lead_force,

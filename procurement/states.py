@@ -31,12 +31,6 @@ from procurement.models import (
 )
 from procurement.policies import pledging, sign_off
 
-RS = RequisitionStatus
-PS = ParticipationStatus
-OS = OrderStatus
-DS = DocumentStatus
-
-
 # Guards: the policies that a move depends on, asked again at the move itself (services ask
 # them first, to refuse with the right field; pages and the API ask them to decide what to
 # offer). Each takes the instance and the context a service passes (``now``).
@@ -63,15 +57,21 @@ def open_for_pledges(participation: Participation, **context: Any) -> str | None
 REQUISITION: StateMachine[JointRequisition] = StateMachine(
     model=JointRequisition,
     table={
-        RS.OPEN: [move(RS.CLOSED, product_is_orderable), move(RS.CANCELLED)],
-        RS.CLOSED: [move(RS.APPROVED), move(RS.CANCELLED)],
-        RS.APPROVED: [
-            move(RS.AWARDED, product_is_orderable, sign_off_given),
-            move(RS.CANCELLED),
+        RequisitionStatus.OPEN: [
+            move(RequisitionStatus.CLOSED, product_is_orderable),
+            move(RequisitionStatus.CANCELLED),
         ],
-        RS.AWARDED: [move(RS.CONTRACTED)],
-        RS.CONTRACTED: [],
-        RS.CANCELLED: [],
+        RequisitionStatus.CLOSED: [
+            move(RequisitionStatus.APPROVED),
+            move(RequisitionStatus.CANCELLED),
+        ],
+        RequisitionStatus.APPROVED: [
+            move(RequisitionStatus.AWARDED, product_is_orderable, sign_off_given),
+            move(RequisitionStatus.CANCELLED),
+        ],
+        RequisitionStatus.AWARDED: [move(RequisitionStatus.CONTRACTED)],
+        RequisitionStatus.CONTRACTED: [],
+        RequisitionStatus.CANCELLED: [],
     },
     auditor=audit,
 )
@@ -79,20 +79,23 @@ REQUISITION: StateMachine[JointRequisition] = StateMachine(
 PARTICIPATION: StateMachine[Participation] = StateMachine(
     model=Participation,
     table={
-        PS.ACTIVE: [move(PS.WITHDRAWN, open_for_pledges), move(PS.AWAITING_APPROVAL)],
-        PS.WITHDRAWN: [move(PS.ACTIVE, open_for_pledges)],
+        ParticipationStatus.ACTIVE: [
+            move(ParticipationStatus.WITHDRAWN, open_for_pledges),
+            move(ParticipationStatus.AWAITING_APPROVAL),
+        ],
+        ParticipationStatus.WITHDRAWN: [move(ParticipationStatus.ACTIVE, open_for_pledges)],
         # One move a line: a new way out of awaiting approval is one line here (a status
         # named only as a target is final).
-        PS.AWAITING_APPROVAL: [
-            move(PS.APPROVED),
-            move(PS.REJECTED),
+        ParticipationStatus.AWAITING_APPROVAL: [
+            move(ParticipationStatus.APPROVED),
+            move(ParticipationStatus.REJECTED),
             # A share no approver of its force can cover, released by the commercial lead.
-            move(PS.RELEASED),
+            move(ParticipationStatus.RELEASED),
         ],
         # A share that rises when another force's share is rejected is approved again.
-        PS.APPROVED: [move(PS.AWAITING_APPROVAL)],
-        PS.REJECTED: [],
-        PS.RELEASED: [],
+        ParticipationStatus.APPROVED: [move(ParticipationStatus.AWAITING_APPROVAL)],
+        ParticipationStatus.REJECTED: [],
+        ParticipationStatus.RELEASED: [],
     },
     auditor=audit,
 )
@@ -100,9 +103,9 @@ PARTICIPATION: StateMachine[Participation] = StateMachine(
 ORDER: StateMachine[Order] = StateMachine(
     model=Order,
     table={
-        OS.PLACED: [move(OS.CONTRACTED), move(OS.CANCELLED)],
-        OS.CONTRACTED: [],
-        OS.CANCELLED: [],
+        OrderStatus.PLACED: [move(OrderStatus.CONTRACTED), move(OrderStatus.CANCELLED)],
+        OrderStatus.CONTRACTED: [],
+        OrderStatus.CANCELLED: [],
     },
     auditor=audit,
 )
@@ -127,26 +130,26 @@ def _retry_refusal(document: Document) -> str:
 
 
 def _document_refusal(document: Document, to: str) -> str | None:
-    return _retry_refusal(document) if to == DS.QUEUED else None
+    return _retry_refusal(document) if to == DocumentStatus.QUEUED else None
 
 
 DOCUMENT: StateMachine[Document] = StateMachine(
     model=Document,
     table={
-        DS.QUEUED: [
-            move(DS.RENDERING),
-            move(DS.QUEUED, retried_by_its_worker),
-            move(DS.FAILED),
+        DocumentStatus.QUEUED: [
+            move(DocumentStatus.RENDERING),
+            move(DocumentStatus.QUEUED, retried_by_its_worker),
+            move(DocumentStatus.FAILED),
         ],
-        DS.RENDERING: [
-            move(DS.DONE),
+        DocumentStatus.RENDERING: [
+            move(DocumentStatus.DONE),
             # A task delivered again after its worker was lost starts the render again.
-            move(DS.RENDERING),
-            move(DS.QUEUED, retried_by_its_worker),
-            move(DS.FAILED),
+            move(DocumentStatus.RENDERING),
+            move(DocumentStatus.QUEUED, retried_by_its_worker),
+            move(DocumentStatus.FAILED),
         ],
-        DS.FAILED: [move(DS.QUEUED)],
-        DS.DONE: [],
+        DocumentStatus.FAILED: [move(DocumentStatus.QUEUED)],
+        DocumentStatus.DONE: [],
     },
     auditor=audit,
     audit_fields=["number", "version", "status", "progress", "attempts", "error", "sha256"],

@@ -12,12 +12,13 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts import permissions as rules
+from accounts import permissions
 from accounts.models import Organisation, OrganisationKind, Role
 from accounts.selectors import acting_organisation
 from catalogue.models import Product
 from catalogue.policies import orderable_problem
 from core.errors import DomainError, NotPermitted
+from core.invariants import present
 from core.money import format_gbp
 from core.pages import add_domain_error
 from procurement import charts, selectors, services
@@ -55,9 +56,9 @@ def acting_force(request, role: str) -> Organisation | None:
     else their only force with that role."""
     chosen = acting_organisation(request)
     if chosen is not None and chosen.kind == OrganisationKind.FORCE:
-        if rules.has_role(request.user, role, chosen):
+        if permissions.has_role(request.user, role, chosen):
             return chosen
-    forces = rules.forces_where(request.user, role)
+    forces = permissions.forces_where(request.user, role)
     return forces[0] if len(forces) == 1 else None
 
 
@@ -122,7 +123,7 @@ def requisition_list(request):
     requisitions = selectors.with_participations(requisitions.distinct()).order_by(
         "closes_at", "pk"
     )
-    groups = {status: [] for status in STATUS_ORDER}
+    groups: dict[str, list[JointRequisition]] = {status: [] for status in STATUS_ORDER}
     for requisition in requisitions:
         groups[requisition.status].append(requisition)
     sections = [
@@ -218,7 +219,7 @@ def _participation_rows(request, requisition, aggregation):
                 "participation": participation,
                 "figures": figures.get(participation.pk),
                 "counted": participation.pk in counted,
-                "private": rules.can_see_participation_details(request.user, participation),
+                "private": permissions.can_see_participation_details(request.user, participation),
                 "share_with_vat": services.share_with_vat(participation)
                 if participation.share is not None
                 else None,
@@ -243,7 +244,7 @@ def requisition_detail(request, pk: int):
         requisition,
         own_participation,
         takes_part_for_force=buyer_force is not None
-        and rules.can_take_part_for(request.user, buyer_force),
+        and permissions.can_take_part_for(request.user, buyer_force),
         now=now,
     )
     counted_rows = [r for r in rows if r["counted"]]
@@ -300,9 +301,9 @@ def requisition_detail(request, pk: int):
         "can_change": offer.can_change,
         "can_withdraw": offer.can_withdraw,
         "can_close": REQUISITION.can(requisition, RequisitionStatus.CLOSED)
-        and rules.can_close_requisition(request.user, requisition),
+        and permissions.can_close_requisition(request.user, requisition),
         "can_cancel": cancelling.may_cancel(request.user, requisition),
-        "is_commercial_lead": rules.is_commercial_lead(request.user),
+        "is_commercial_lead": permissions.is_commercial_lead(request.user),
         "approval_warning": approval_warning,
         "blocking": blocking,
         "can_release": approval_policy.may_release(request.user),
@@ -367,7 +368,7 @@ def participation_edit(request, pk: int):
         try:
             if changing:
                 participation = services.participation_change(
-                    participation=existing, user=request.user, **data
+                    participation=present(existing, "the participation"), user=request.user, **data
                 )
             else:
                 participation = services.participation_join(
@@ -416,7 +417,8 @@ def participation_withdraw(request, pk: int):
         except DomainError as error:
             _fail(request, error)
         else:
-            messages.success(request, f"{force.name} has withdrawn from this requisition.")
+            force_name = present(force, "the acting force").name
+            messages.success(request, f"{force_name} has withdrawn from this requisition.")
     return redirect("procurement:requisition_detail", pk=requisition.pk)
 
 
@@ -439,7 +441,7 @@ def requisition_close(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def requisition_cancel(request, pk: int):
     requisition = _requisition_or_404(request, pk)
-    if not rules.can_cancel_requisition(request.user, requisition):
+    if not permissions.can_cancel_requisition(request.user, requisition):
         raise NotPermittedPage(
             "Only a buyer of the lead force or the ICT company's commercial lead can cancel."
         )
@@ -469,7 +471,7 @@ def _sign_off_context(request, requisition: JointRequisition) -> dict:
     return {
         "sign_off": requirement,
         "sign_off_missing": sign_off.sign_off_missing(requisition, requirement),
-        "sees_split_evidence": rules.is_ict_company_member(request.user),
+        "sees_split_evidence": permissions.is_ict_company_member(request.user),
     }
 
 
@@ -479,7 +481,7 @@ def requisition_sign_off(request, pk: int):
     """The commercial lead's sign-off: the evidence (threshold, split purchase) and the
     reasons, which a split purchase requires."""
     requisition = _requisition_or_404(request, pk)
-    if not rules.can_sign_off_and_award(request.user):
+    if not permissions.can_sign_off_and_award(request.user):
         raise NotPermittedPage("Only the ICT company's commercial lead can sign off.")
     form = SignOffForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -519,7 +521,7 @@ def requisition_award(request, pk: int):
 
 @login_required
 def approval_queue(request):
-    if not rules.forces_where(request.user, Role.FINANCE):
+    if not permissions.forces_where(request.user, Role.FINANCE):
         raise NotPermittedPage("The approval queue is for forces' finance approvers.")
     rows = []
     for participation in selectors.approval_queue_for(request.user):
@@ -527,7 +529,7 @@ def approval_queue(request):
         approvals = [
             a for a in participation.approvals.all() if a.round == participation.approval_round
         ]
-        limit = rules.approval_limit(request.user, participation.force)
+        limit = permissions.approval_limit(request.user, participation.force)
         decided = any(a.approver_id == request.user.pk for a in approvals)
         entered = approval_policy.separation_problem(request.user, participation) is not None
         rows.append(
@@ -555,7 +557,7 @@ def participation_decide(request, pk: int):
         ),
         pk=pk,
     )
-    if not rules.can_decide_share(request.user, participation):
+    if not permissions.can_decide_share(request.user, participation):
         raise NotPermittedPage(
             f"Only a finance approver of {participation.force.name} can decide on its share."
         )
@@ -593,7 +595,7 @@ def participation_decide(request, pk: int):
         )
     )
     amount = services.share_with_vat(participation)
-    limit = rules.approval_limit(request.user, participation.force)
+    limit = permissions.approval_limit(request.user, participation.force)
     return render(
         request,
         "procurement/participation_decide.html",
@@ -636,7 +638,7 @@ def participation_release(request, pk: int):
 
 @login_required
 def commercial_queue(request):
-    if not rules.is_commercial_lead(request.user):
+    if not permissions.is_commercial_lead(request.user):
         raise NotPermittedPage("This queue is for the ICT company's commercial leads.")
     queues = selectors.commercial_queue()
     awaiting_approval = list(queues["awaiting_approval"])
@@ -675,7 +677,8 @@ def order_detail(request, pk: int):
     )
     seen = set()
     for document in order_documents:  # newest version first within each document
-        document.is_newest = (document.kind, document.force_id) not in seen
+        # For the template only: not a field of the model.
+        document.is_newest = (document.kind, document.force_id) not in seen  # type: ignore[attr-defined]
         seen.add((document.kind, document.force_id))
     return render(
         request,
@@ -686,7 +689,7 @@ def order_detail(request, pk: int):
             "all_lines": all_lines,
             "order_documents": order_documents,
             "documents_pending": any(d.status in ("queued", "rendering") for d in order_documents),
-            "can_retry_documents": rules.can_retry_documents(request.user),
+            "can_retry_documents": permissions.can_retry_documents(request.user),
         },
     )
 

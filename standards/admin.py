@@ -28,8 +28,8 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 class VersionInline(admin.TabularInline):
     model = StandardVersion
-    fields = ["version", "status", "effective_from", "transition_ends_at"]
-    readonly_fields = fields
+    readonly_fields = ("version", "status", "effective_from", "transition_ends_at")
+    fields = readonly_fields
     extra = 0
     can_delete = False
 
@@ -47,8 +47,8 @@ class StandardAdmin(ReadOnlyAdmin):
 
 class CommentInline(admin.TabularInline):
     model = ProposalComment
-    fields = ["author", "organisation", "body", "created_at"]
-    readonly_fields = fields
+    readonly_fields = ("author", "organisation", "body", "created_at")
+    fields = readonly_fields
     extra = 0
     can_delete = False
 
@@ -60,8 +60,8 @@ class VoteInline(admin.TabularInline):
     """Who has voted is public; how, only once the vote has closed (``policies``)."""
 
     model = Vote
-    fields = ["force", "shown_choice", "cast_by", "cast_at", "updated_at"]
-    readonly_fields = fields
+    readonly_fields = ("force", "shown_choice", "cast_by", "cast_at", "updated_at")
+    fields = readonly_fields
     extra = 0
     can_delete = False
 

@@ -1,6 +1,7 @@
 """Demo data for the network code: the register of adopted standards and the decision rule."""
 
 import datetime
+from collections.abc import Sequence
 
 from django.db import transaction
 from django.utils import timezone
@@ -144,7 +145,7 @@ def _walk(
     *,
     consultation: tuple[datetime.datetime, datetime.datetime],
     voting: tuple[datetime.datetime, datetime.datetime] | None = None,
-    comments: list[tuple[str, str]] = (),
+    comments: Sequence[tuple[str, str]] = (),
     votes: dict[str, str] | None = None,
 ):
     """Take a draft through consultation (with comments) and, if given, voting."""

@@ -3,11 +3,13 @@
 import datetime
 import re
 import zoneinfo
+from typing import Any
 
 from django import forms
 from django.conf import settings
 
 from core.forms import Form
+from core.limits import MAX_COMMENT_LENGTH
 from standards.models import Domain, ProposalAction, Standard, VoteChoice
 
 
@@ -29,7 +31,7 @@ class ProposalForm(Form):
     )
     standard = forms.ModelChoiceField(
         label="Standard to revise or abolish",
-        queryset=Standard.objects.filter(abolished_at__isnull=True).order_by("reference"),
+        queryset=Standard.objects.in_force().order_by("reference"),
         to_field_name="reference",
         required=False,
         empty_label="Choose a standard",
@@ -115,13 +117,14 @@ class WindowForm(Form):
             field.widget.attrs["inputmode"] = "numeric"
         self.fields["time"].widget.attrs["inputmode"] = "text"
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         day, month, year = cleaned.get("day"), cleaned.get("month"), cleaned.get("year")
         match = TIME_PATTERN.match((cleaned.get("time") or "").strip())
         if not match:
             self.add_error("time", "Enter a time like 17:00.")
-        if None in (day, month, year) or not match:
+        if day is None or month is None or year is None or not match:
             if "day" not in self.errors and None in (day, month, year):
                 self.add_error("day", "Enter a real date, for example 27 3 2027.")
             return cleaned
@@ -151,7 +154,7 @@ class CloseForm(Form):
 class CommentForm(Form):
     body = forms.CharField(
         label="Your comment",
-        max_length=10_000,
+        max_length=MAX_COMMENT_LENGTH,
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text="Comments are published with your name and force.",
     )

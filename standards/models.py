@@ -21,6 +21,18 @@ class Domain(models.TextChoices):
     COMMUNICATIONS = "communications", "Communications"
 
 
+def standard_in_force(via: str = "") -> Q:
+    """The condition that a standard is in force (not abolished), for a query that reaches
+    the standard through ``via`` (e.g. ``"standard__"``)."""
+    return Q(**{f"{via}abolished_at__isnull": True})
+
+
+class StandardQuerySet(models.QuerySet["Standard"]):
+    def in_force(self) -> "StandardQuerySet":
+        """Standards not abolished: the ones products can be asked to conform to."""
+        return self.filter(standard_in_force())
+
+
 class Standard(models.Model):
     """A common operating standard, e.g. NC-SEC-001. Its versions carry the text."""
 
@@ -37,6 +49,8 @@ class Standard(models.Model):
     domain = models.CharField(max_length=30, choices=Domain.choices)
     abolished_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = StandardQuerySet.as_manager()
 
     class Meta:
         ordering = ["reference"]

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
@@ -40,14 +41,14 @@ from standards.models import (
 # The register.
 
 
-def standards_visible_to(user: User) -> QuerySet[Standard]:
+def standards_visible_to(user: User | AnonymousUser) -> QuerySet[Standard]:
     """The register is public to every signed-in user."""
     if not user.is_authenticated:
         return Standard.objects.none()
     return Standard.objects.all()
 
 
-def standard_register(user: User) -> QuerySet[Standard]:
+def standard_register(user: User | AnonymousUser) -> QuerySet[Standard]:
     """Every standard with its versions (newest first), each counting the published products
     verified as conforming to it. Three queries, whatever the size of the register."""
     versions = StandardVersion.objects.annotate(
@@ -84,7 +85,7 @@ def current_version(standard: Standard) -> StandardVersion | None:
 # Proposals.
 
 
-def proposals_visible_to(user: User) -> QuerySet[Proposal]:
+def proposals_visible_to(user: User | AnonymousUser) -> QuerySet[Proposal]:
     if not user.is_authenticated:
         return Proposal.objects.none()
     proposals = Proposal.objects.select_related(

@@ -35,6 +35,7 @@ from accounts.permissions import (
 )
 from core.errors import DomainError, InvalidTransition, NotPermitted
 from core.invariants import present
+from core.limits import MAX_COMMENT_LENGTH, MAX_DOCUMENT_TEXT_LENGTH
 from core.text import single_line_errors
 from standards import rules, selectors
 from standards.models import (
@@ -59,11 +60,7 @@ from standards.signals import (
 from standards.states import PROPOSAL, STATE_PHRASES, VERSION
 from standards.states import when as _when
 
-S = ProposalStatus
-
 REFERENCE_PATTERN = re.compile(r"^NC-[A-Z]{2,5}-\d{3}$")
-MAX_TEXT = 100_000
-MAX_COMMENT = 10_000
 
 
 def _now(now: datetime.datetime | None) -> datetime.datetime:
@@ -249,8 +246,10 @@ def _validated_content(
         errors.setdefault(field, []).extend(messages)
     if not rationale:
         errors.setdefault("rationale", []).append("Explain why the change is needed.")
-    if len(text) > MAX_TEXT or len(rationale) > MAX_TEXT:
-        errors.setdefault("text", []).append(f"Keep texts under {MAX_TEXT:,} characters.")
+    if len(text) > MAX_DOCUMENT_TEXT_LENGTH or len(rationale) > MAX_DOCUMENT_TEXT_LENGTH:
+        errors.setdefault("text", []).append(
+            f"Keep texts under {MAX_DOCUMENT_TEXT_LENGTH:,} characters."
+        )
     if errors:
         messages = [message for field_messages in errors.values() for message in field_messages]
         summary = messages[0] if len(messages) == 1 else "The proposal is not valid."
@@ -314,7 +313,7 @@ def proposal_update(*, proposal: Proposal, actor: User, **changes: Any) -> Propo
     locked = _locked(proposal)
     if actor.pk != locked.proposer_id and not is_standards_secretary(actor):
         raise NotPermitted("Only the proposer or the standards secretary may edit a draft.")
-    if locked.status != S.DRAFT:
+    if locked.status != ProposalStatus.DRAFT:
         raise InvalidTransition(
             f"This proposal {STATE_PHRASES[locked.status]}: only a draft can be edited."
         )
@@ -364,14 +363,14 @@ def proposal_open_consultation(
     _require_secretary(actor)
     now = _now(now)
     locked = _locked(proposal)
-    PROPOSAL.check(locked, S.CONSULTATION, now=now)
+    PROPOSAL.check(locked, ProposalStatus.CONSULTATION, now=now)
     if closes_at is None:
         raise DomainError("Enter when consultation closes.", field="consultation_closes_at")
     if closes_at <= now:
         raise DomainError("Consultation must close in the future.", field="consultation_closes_at")
     return _save_transition(
         locked,
-        S.CONSULTATION,
+        ProposalStatus.CONSULTATION,
         actor=actor,
         organisation=_secretary_organisation(actor),
         changes={"consultation_opens_at": now, "consultation_closes_at": closes_at},
@@ -392,14 +391,14 @@ def proposal_open_voting(
     _require_secretary(actor)
     now = _now(now)
     locked = _locked(proposal)
-    PROPOSAL.check(locked, S.VOTING, now=now)
+    PROPOSAL.check(locked, ProposalStatus.VOTING, now=now)
     if closes_at is None:
         raise DomainError("Enter when voting closes.", field="voting_closes_at")
     if closes_at <= now:
         raise DomainError("Voting must close in the future.", field="voting_closes_at")
     return _save_transition(
         locked,
-        S.VOTING,
+        ProposalStatus.VOTING,
         actor=actor,
         organisation=_secretary_organisation(actor),
         changes={
@@ -425,7 +424,7 @@ def proposal_close(
     _require_secretary(actor)
     now = _now(now)
     locked = _locked(proposal)
-    PROPOSAL.check(locked, S.CARRIED, now=now)
+    PROPOSAL.check(locked, ProposalStatus.CARRIED, now=now)
     reason = (reason or "").strip()
     early = False
     if locked.voting_closes_at is not None and now < locked.voting_closes_at:
@@ -447,7 +446,7 @@ def proposals_close_due(*, now: datetime.datetime | None = None) -> list[int]:
     """
     now = _now(now)
     due = list(
-        Proposal.objects.filter(status=S.VOTING, voting_closes_at__lte=now)
+        Proposal.objects.filter(status=ProposalStatus.VOTING, voting_closes_at__lte=now)
         .order_by("voting_closes_at", "pk")
         .values_list("pk", flat=True)
     )
@@ -463,7 +462,7 @@ def _close_if_due(pk: int, *, now: datetime.datetime) -> bool:
     locked = Proposal.objects.select_for_update().filter(pk=pk).first()
     if (
         locked is None
-        or locked.status != S.VOTING
+        or locked.status != ProposalStatus.VOTING
         or present(locked.voting_closes_at, "An open vote's closing time") > now
     ):
         return False  # closed by someone else while we waited for the lock
@@ -494,7 +493,7 @@ def _close(
     impact["final"] = True
     _transition(
         locked,
-        S.CARRIED if tally.carried else S.REJECTED,
+        ProposalStatus.CARRIED if tally.carried else ProposalStatus.REJECTED,
         actor=actor,
         organisation=_secretary_organisation(actor),
         changes={"closed_at": now, "result": result, "impact_snapshot": impact},
@@ -541,7 +540,7 @@ def proposal_enact(
 
 
 def _enact(locked: Proposal, *, actor: User | None, now: datetime.datetime) -> Proposal:
-    PROPOSAL.check(locked, S.ENACTED, now=now)
+    PROPOSAL.check(locked, ProposalStatus.ENACTED, now=now)
     version: StandardVersion | None  # an abolition adds none
     effects: list[EnactmentEffect]  # what higher apps' receivers did, to finish below
     if locked.action == ProposalAction.ESTABLISH:
@@ -552,7 +551,7 @@ def _enact(locked: Proposal, *, actor: User | None, now: datetime.datetime) -> P
         standard, version, effects = _abolish(locked, actor=actor, now=now)
     _transition(
         locked,
-        S.ENACTED,
+        ProposalStatus.ENACTED,
         actor=actor,
         organisation=_secretary_organisation(actor),
         changes={
@@ -724,8 +723,8 @@ def proposal_comment(
     body = (body or "").strip()
     if not body:
         raise DomainError("Enter your comment.", field="body")
-    if len(body) > MAX_COMMENT:
-        raise DomainError(f"Keep comments under {MAX_COMMENT:,} characters.", field="body")
+    if len(body) > MAX_COMMENT_LENGTH:
+        raise DomainError(f"Keep comments under {MAX_COMMENT_LENGTH:,} characters.", field="body")
     now = _now(now)
     locked = _locked(proposal)
     if not selectors.consultation_is_open(locked, now):

@@ -26,7 +26,6 @@ from standards.models import (
     VersionStatus,
 )
 
-S = ProposalStatus
 V = VersionStatus
 
 # The fields of a proposal that its audit events record (the text is recorded on creation).
@@ -46,20 +45,20 @@ AUDITED_FIELDS = [
 ]
 
 STATE_PHRASES: dict[str, str] = {
-    S.DRAFT: "is a draft",
-    S.CONSULTATION: "is in consultation",
-    S.VOTING: "is open for voting",
-    S.CARRIED: "has been carried",
-    S.REJECTED: "has been rejected",
-    S.ENACTED: "has been enacted",
+    ProposalStatus.DRAFT: "is a draft",
+    ProposalStatus.CONSULTATION: "is in consultation",
+    ProposalStatus.VOTING: "is open for voting",
+    ProposalStatus.CARRIED: "has been carried",
+    ProposalStatus.REJECTED: "has been rejected",
+    ProposalStatus.ENACTED: "has been enacted",
 }
 MOVE_PHRASES: dict[str, str] = {
-    S.DRAFT: "go back to draft",
-    S.CONSULTATION: "go to consultation",
-    S.VOTING: "open for voting",
-    S.CARRIED: "have its vote closed",
-    S.REJECTED: "have its vote closed",
-    S.ENACTED: "be enacted",
+    ProposalStatus.DRAFT: "go back to draft",
+    ProposalStatus.CONSULTATION: "go to consultation",
+    ProposalStatus.VOTING: "open for voting",
+    ProposalStatus.CARRIED: "have its vote closed",
+    ProposalStatus.REJECTED: "have its vote closed",
+    ProposalStatus.ENACTED: "be enacted",
 }
 
 
@@ -126,14 +125,19 @@ def _proposal_refusal(proposal: Proposal, to: str) -> str:
 PROPOSAL: StateMachine[Proposal] = StateMachine(
     model=Proposal,
     table={
-        S.DRAFT: [move(S.CONSULTATION, still_possible)],
-        S.CONSULTATION: [
-            move(S.VOTING, consultation_has_closed, a_decision_rule_is_in_force, still_possible)
+        ProposalStatus.DRAFT: [move(ProposalStatus.CONSULTATION, still_possible)],
+        ProposalStatus.CONSULTATION: [
+            move(
+                ProposalStatus.VOTING,
+                consultation_has_closed,
+                a_decision_rule_is_in_force,
+                still_possible,
+            )
         ],
-        S.VOTING: [move(S.CARRIED), move(S.REJECTED)],
-        S.CARRIED: [move(S.ENACTED)],
-        S.REJECTED: [],
-        S.ENACTED: [],
+        ProposalStatus.VOTING: [move(ProposalStatus.CARRIED), move(ProposalStatus.REJECTED)],
+        ProposalStatus.CARRIED: [move(ProposalStatus.ENACTED)],
+        ProposalStatus.REJECTED: [],
+        ProposalStatus.ENACTED: [],
     },
     auditor=audit,
     audit_fields=AUDITED_FIELDS,

@@ -1,5 +1,7 @@
 """Pages of the network code. Thin: parse a form, call a service or selector, render."""
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -17,6 +19,7 @@ from accounts.permissions import (
     proposer_organisations,
 )
 from core.errors import DomainError, NotPermitted
+from core.invariants import present
 from core.pages import add_domain_error
 from standards import charts, selectors, services
 from standards.forms import BallotForm, CloseForm, CommentForm, ProposalForm, WindowForm
@@ -41,7 +44,7 @@ LIST_GROUPS = [
     ),
 ]
 
-TRANSITION_STEPS = {
+TRANSITION_STEPS: dict[str, dict[str, Any]] = {
     "open-consultation": {
         "title": "Open consultation",
         "button": "Open consultation",
@@ -112,7 +115,7 @@ def standard_detail(request, reference: str):
     standard = selectors.standard_history(request.user, reference)
     if standard is None:
         raise Http404("No such standard.")
-    versions = []
+    versions: list[dict[str, Any]] = []
     for version in standard.versions.all():
         conformances = list(version.conformances.all())
         versions.append(
@@ -130,7 +133,8 @@ def standard_detail(request, reference: str):
             "standard": standard,
             "versions": versions,
             "current": next((v for v in versions if v["version"].status == "adopted"), None),
-            "proposals": standard.public_proposals,
+            # Prefetched by selectors.standard_history (to_attr), which the stubs cannot see.
+            "proposals": standard.public_proposals,  # type: ignore[attr-defined]
             "can_propose": can_propose_standards_change(request.user),
         },
     )
@@ -146,7 +150,7 @@ def proposal_list(request):
     for key, title, statuses in LIST_GROUPS:
         members = [p for p in proposals if p.status in statuses]
         if key == "voting":
-            members.sort(key=lambda p: p.voting_closes_at)
+            members.sort(key=lambda p: present(p.voting_closes_at, "the close of voting"))
         groups.append({"key": key, "title": title, "proposals": members})
     return render(
         request,

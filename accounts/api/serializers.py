@@ -20,7 +20,9 @@ class OrganisationSerializer(serializers.ModelSerializer):
 
 
 class MembershipSerializer(serializers.ModelSerializer):
-    organisation = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    organisation: serializers.SlugRelatedField[Organisation] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True
+    )
     organisation_name = serializers.CharField(source="organisation.name", read_only=True)
     kind = serializers.CharField(source="organisation.kind", read_only=True)
 
@@ -37,7 +39,8 @@ class MeSerializer(serializers.ModelSerializer):
         fields = ["id", "email", "full_name", "is_staff", "memberships"]
 
     def get_memberships(self, user) -> list[dict]:
-        return MembershipSerializer(memberships_of(user), many=True).data
+        # many=True makes a ListSerializer, whose data is a list: the stubs type it as one dict.
+        return MembershipSerializer(memberships_of(user), many=True).data  # type: ignore[return-value]
 
 
 class NotificationDeliverySerializer(serializers.ModelSerializer):

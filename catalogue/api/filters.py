@@ -1,7 +1,5 @@
 """The product list's filters: the same search as the catalogue page (catalogue.search)."""
 
-from decimal import Decimal
-
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
@@ -10,7 +8,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from catalogue import search
-from catalogue.content import MAX_QUANTITY
 from catalogue.forms import SearchCleaning
 from catalogue.models import (
     Conformance,
@@ -21,6 +18,7 @@ from catalogue.models import (
     RevisionStatus,
 )
 from core.api import IdFilter
+from core.limits import MAX_PRICED_QUANTITY, MONEY_DIGITS, SMALLEST_PRICE
 
 
 class SearchFilterForm(SearchCleaning, forms.Form):
@@ -75,15 +73,14 @@ class ProductFilter(django_filters.FilterSet):
     )
     max_price = django_filters.NumberFilter(
         method="_unused",
-        min_value=Decimal("0.01"),
-        max_digits=14,
-        decimal_places=2,
+        min_value=SMALLEST_PRICE,
+        **MONEY_DIGITS,
         help_text="Highest unit price (GBP) at `quantity` units (default 1).",
     )
     quantity = IntegerFilter(
         method="_unused",
         min_value=1,
-        max_value=MAX_QUANTITY,
+        max_value=MAX_PRICED_QUANTITY,
         help_text="The quantity that `max_price`, `unit_price` and price ordering refer to.",
     )
     compliant = StrictBooleanFilter(

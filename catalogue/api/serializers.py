@@ -8,17 +8,20 @@ from rest_framework import serializers
 from accounts.permissions import can_download_evidence, can_edit_listings_of, is_catalogue_manager
 from catalogue.categories import CategoryTree
 from catalogue.content import (
-    MAX_DESCRIPTION_LENGTH,
-    MAX_LEAD_TIME_DAYS,
-    MAX_PRICE_BREAKS,
-    MAX_QUANTITY,
     ProductContent,
 )
 from catalogue.models import Category, Conformance, Product, ProductRevision, Unit
 from catalogue.pricing import Tier, unit_price_for
+from core.limits import (
+    MAX_DESCRIPTION_LENGTH,
+    MAX_LEAD_TIME_DAYS,
+    MAX_PRICE_BREAKS,
+    MAX_PRICED_QUANTITY,
+    MAX_REASON_LENGTH,
+    MONEY_DIGITS,
+    SMALLEST_PRICE,
+)
 from standards.models import Standard
-
-MONEY = {"max_digits": 14, "decimal_places": 2, "min_value": Decimal("0.01")}
 
 
 def _money_text(amount: Decimal) -> str:
@@ -37,8 +40,11 @@ class SupplierSummarySerializer(serializers.Serializer):
 
 
 class CategorySerializer(serializers.ModelSerializer):
-    parent = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    required_standards = serializers.SlugRelatedField(
+    # DRF's metaclass takes declared fields off the class; the stubs see Field.parent.
+    parent: serializers.SlugRelatedField[Category] = serializers.SlugRelatedField(  # type: ignore[assignment]
+        slug_field="slug", read_only=True
+    )
+    required_standards: serializers.SlugRelatedField[Standard] = serializers.SlugRelatedField(
         slug_field="reference", many=True, read_only=True
     )
 
@@ -52,7 +58,8 @@ class CategoryWriteSerializer(serializers.Serializer):
     slug = serializers.SlugField(max_length=100)
     cpv_code = serializers.CharField(max_length=10, help_text="NNNNNNNN-C, e.g. 30213100-6")
     description = serializers.CharField(required=False, allow_blank=True)
-    parent = serializers.SlugRelatedField(
+    # DRF's metaclass takes declared fields off the class; the stubs see Field.parent.
+    parent = serializers.SlugRelatedField(  # type: ignore[assignment]
         slug_field="slug",
         queryset=Category.objects.all(),
         required=False,
@@ -65,8 +72,8 @@ class CategoryWriteSerializer(serializers.Serializer):
 
 
 class PriceBreakSerializer(serializers.Serializer):
-    min_quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY)
-    unit_price = serializers.DecimalField(**MONEY)
+    min_quantity = serializers.IntegerField(min_value=1, max_value=MAX_PRICED_QUANTITY)
+    unit_price = serializers.DecimalField(**MONEY_DIGITS, min_value=SMALLEST_PRICE)
 
 
 class ProductListSerializer(serializers.ModelSerializer):
@@ -163,7 +170,9 @@ class ProductListSerializer(serializers.ModelSerializer):
 
 
 class ConformanceSerializer(serializers.ModelSerializer):
-    product = serializers.PrimaryKeyRelatedField(read_only=True)
+    product: serializers.PrimaryKeyRelatedField[Product] = serializers.PrimaryKeyRelatedField(
+        read_only=True
+    )
     standard = serializers.CharField(source="standard_version.standard.reference", read_only=True)
     standard_title = serializers.CharField(source="standard_version.standard.title", read_only=True)
     version = serializers.IntegerField(source="standard_version.version", read_only=True)
@@ -282,7 +291,7 @@ class ProductDetailSerializer(ProductListSerializer):
     def get_conformances(self, product: Product) -> list[dict]:
         return ConformanceSerializer(
             product.conformances.all(), many=True, context=self.context
-        ).data
+        ).data  # type: ignore[return-value]  # many=True: a ListSerializer, whose data is a list
 
     @extend_schema_field(RevisionSerializer(allow_null=True))
     def get_open_revision(self, product: Product) -> dict | None:
@@ -311,14 +320,14 @@ class ProductWriteSerializer(serializers.Serializer):
     )
     category = serializers.CharField(help_text="The category's slug or CPV code.")
     unit = serializers.ChoiceField(choices=Unit.choices, required=False)
-    list_price = serializers.DecimalField(**MONEY)
+    list_price = serializers.DecimalField(**MONEY_DIGITS, min_value=SMALLEST_PRICE)
     lead_time_days = serializers.IntegerField(
         min_value=0, max_value=MAX_LEAD_TIME_DAYS, required=False
     )
     price_breaks = PriceBreakSerializer(
         many=True,
         required=False,
-        max_length=MAX_PRICE_BREAKS,
+        max_length=MAX_PRICE_BREAKS,  # type: ignore[call-arg]  # many=True passes it to ListSerializer
         help_text="Every break, the first at quantity 1 and the list price. If left out on "
         "create, one break at the list price; on update, the breaks stay and the first follows "
         "the list price.",
@@ -371,7 +380,7 @@ class ProductWriteSerializer(serializers.Serializer):
 
 
 class ReasonSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=2000)
+    reason = serializers.CharField(max_length=MAX_REASON_LENGTH)
 
 
 class ImportSerializer(serializers.Serializer):
@@ -388,7 +397,8 @@ class ImportResultSerializer(serializers.Serializer):
 
 class ComparisonFieldSerializer(serializers.Serializer):
     field = serializers.CharField()
-    label = serializers.CharField()
+    # DRF's metaclass takes declared fields off the class; the stubs see Field.label.
+    label = serializers.CharField()  # type: ignore[assignment]
     old = serializers.CharField()
     new = serializers.CharField()
     changed = serializers.BooleanField()
@@ -396,8 +406,8 @@ class ComparisonFieldSerializer(serializers.Serializer):
 
 class ComparisonBreakSerializer(serializers.Serializer):
     min_quantity = serializers.IntegerField()
-    old_unit_price = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
-    new_unit_price = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
+    old_unit_price = serializers.DecimalField(**MONEY_DIGITS, allow_null=True)
+    new_unit_price = serializers.DecimalField(**MONEY_DIGITS, allow_null=True)
     change = serializers.ChoiceField(choices=["added", "removed", "changed", "unchanged"])
 
 
@@ -405,5 +415,6 @@ class ComparisonSerializer(serializers.Serializer):
     old = serializers.CharField(help_text="What is compared from: a revision number or 'live'.")
     new = serializers.CharField()
     changed_fields = serializers.ListField(child=serializers.CharField())
-    fields = ComparisonFieldSerializer(many=True)
+    # DRF's metaclass takes declared fields off the class; the stubs see Serializer.fields.
+    fields = ComparisonFieldSerializer(many=True)  # type: ignore[assignment]
     price_breaks = ComparisonBreakSerializer(many=True)

@@ -1,3 +1,5 @@
+from typing import cast
+
 from django.db import transaction
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -36,6 +38,7 @@ from catalogue.models import Product, ProductStatus
 from catalogue.uploads import reject_oversized_request
 from core.api import Pagination
 from core.errors import DomainError, NotFound, NotPermitted
+from core.invariants import present
 from standards.models import StandardVersion, VersionStatus
 
 
@@ -50,7 +53,8 @@ class ProductPagination(Pagination):
 
     def get_paginated_response(self, data, *, match: str = "exact", facets=None):
         response = super().get_paginated_response(data)
-        response.data["count_is_exact"] = self.page.paginator.count_is_exact
+        paginator = cast(search.CappedPaginator, present(self.page, "the page").paginator)
+        response.data["count_is_exact"] = paginator.count_is_exact
         response.data["match"] = match
         if facets is not None:
             response.data["facets"] = facets
@@ -212,6 +216,7 @@ class ProductViewSet(
 
     @extend_schema(parameters=[FACETS_PARAMETER])
     def list(self, request, *args, **kwargs):
+        paginator = cast(ProductPagination, self.paginator)
         queryset = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(queryset)
         match = "exact"
@@ -219,7 +224,7 @@ class ProductViewSet(
         if (
             not page
             and words
-            and self.paginator.page.number == 1
+            and present(paginator.page, "the page").number == 1
             and search.worth_a_similarity_search(
                 self.get_queryset(), search.SearchParams(q=" ".join(words))
             )
@@ -236,7 +241,7 @@ class ProductViewSet(
                 for name, items in counts.items()
             }
         data = self.get_serializer(page, many=True).data
-        return self.paginator.get_paginated_response(data, match=match, facets=facets)
+        return paginator.get_paginated_response(data, match=match, facets=facets)
 
     def retrieve(self, request, *args, **kwargs):
         product = self.get_object()

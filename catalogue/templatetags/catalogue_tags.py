@@ -8,21 +8,22 @@ from core.templatetags.formatting import gbp
 register = template.Library()
 register.filter("gbp", gbp)
 
-PRODUCT_TAG_COLOURS = {
+# Keyed by status value: the enum members are strings, so a plain status looks them up.
+PRODUCT_TAG_COLOURS: dict[str, str] = {
     ProductStatus.DRAFT: "govuk-tag--grey",
     ProductStatus.SUBMITTED: "govuk-tag--blue",
     ProductStatus.PUBLISHED: "govuk-tag--green",
     ProductStatus.REJECTED: "govuk-tag--red",
     ProductStatus.WITHDRAWN: "govuk-tag--orange",
 }
-REVISION_TAG_COLOURS = {
+REVISION_TAG_COLOURS: dict[str, str] = {
     RevisionStatus.DRAFT: "govuk-tag--grey",
     RevisionStatus.SUBMITTED: "govuk-tag--blue",
     RevisionStatus.APPROVED: "govuk-tag--green",
     RevisionStatus.REJECTED: "govuk-tag--red",
     RevisionStatus.DISCARDED: "govuk-tag--grey",
 }
-CONFORMANCE_TAG_COLOURS = {
+CONFORMANCE_TAG_COLOURS: dict[str, str] = {
     ConformanceStatus.CLAIMED: "govuk-tag--yellow",
     ConformanceStatus.VERIFIED: "govuk-tag--green",
     ConformanceStatus.REJECTED: "govuk-tag--red",
@@ -47,12 +48,13 @@ def conformance_tag(status: str) -> str:
 
 @register.filter
 def conformance_label(status: str) -> str:
-    return {
+    labels: dict[str, str] = {
         ConformanceStatus.CLAIMED: "Awaiting verification",
         ConformanceStatus.VERIFIED: "Verified",
         ConformanceStatus.REJECTED: "Rejected",
         ConformanceStatus.LAPSED: "Lapsed",
-    }.get(status, status)
+    }
+    return labels.get(status, status)
 
 
 @register.filter

@@ -11,16 +11,21 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.models import Organisation
 from core.api import Pagination
 from procurement import documents, ocds
-from procurement.models import Document, DocumentStatus, JointRequisition, OcdsRelease
+from procurement.models import Document, DocumentStatus, JointRequisition, OcdsRelease, Order
 from procurement.ocds_validation import codelist
 from procurement.selectors import documents_visible_to, ocds_releases_published
 
 
 class DocumentSerializer(serializers.ModelSerializer):
-    force = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    order = serializers.PrimaryKeyRelatedField(read_only=True)
+    force: serializers.SlugRelatedField[Organisation] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True
+    )
+    order: serializers.PrimaryKeyRelatedField[Order] = serializers.PrimaryKeyRelatedField(
+        read_only=True
+    )
     download_url = serializers.SerializerMethodField()
 
     class Meta:

@@ -3,10 +3,12 @@ from decimal import Decimal
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from accounts import permissions as rules
+from accounts import permissions
+from accounts.models import Organisation
+from catalogue.models import Product
+from core.limits import MAX_NOTE_LENGTH, MAX_QUANTITY_PER_FORCE, MONEY_DIGITS
 from procurement import selectors, services
 from procurement.models import (
-    MAX_QUANTITY,
     Approval,
     JointRequisition,
     Order,
@@ -16,9 +18,7 @@ from procurement.models import (
 )
 from procurement.policies import approval as approval_policy
 from procurement.policies import pledging
-from procurement.policies import sign_off as sign_off_rules
-
-MONEY = {"max_digits": 14, "decimal_places": 2}
+from procurement.policies import sign_off as sign_off_policy
 
 
 def money(amount: Decimal | None) -> str | None:
@@ -34,25 +34,31 @@ class ForceSlugMixin(serializers.Serializer):
 
 
 class ParticipationInputSerializer(ForceSlugMixin):
-    quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY)
+    quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY_PER_FORCE)
     delivery_address = serializers.CharField(max_length=1000)
     cost_centre = serializers.CharField(max_length=50)
     needed_by = serializers.DateField(required=False, allow_null=True)
-    internal_note = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    internal_note = serializers.CharField(
+        required=False, allow_blank=True, max_length=MAX_NOTE_LENGTH
+    )
 
 
 class ParticipationChangeSerializer(serializers.Serializer):
-    quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY, required=False)
+    quantity = serializers.IntegerField(
+        min_value=1, max_value=MAX_QUANTITY_PER_FORCE, required=False
+    )
     delivery_address = serializers.CharField(max_length=1000, required=False)
     cost_centre = serializers.CharField(max_length=50, required=False)
     needed_by = serializers.DateField(required=False, allow_null=True)
-    internal_note = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    internal_note = serializers.CharField(
+        required=False, allow_blank=True, max_length=MAX_NOTE_LENGTH
+    )
 
 
 class RequisitionInputSerializer(ParticipationInputSerializer):
     product = serializers.IntegerField(min_value=1)
     closes_at = serializers.DateTimeField()
-    note = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=MAX_NOTE_LENGTH)
     title = serializers.CharField(required=False, allow_blank=True, max_length=200)
 
 
@@ -60,7 +66,7 @@ class SignOffSerializer(serializers.Serializer):
     reasons = serializers.CharField(
         required=False,
         allow_blank=True,
-        max_length=5000,
+        max_length=MAX_NOTE_LENGTH,
         help_text="Required for a split purchase: why the purchases are separate.",
     )
 
@@ -68,10 +74,10 @@ class SignOffSerializer(serializers.Serializer):
 class SignOffThresholdSerializer(serializers.Serializer):
     opened_on = serializers.DateField()
     decided_on = serializers.DateField(help_text="The day of award, or today until awarded.")
-    amount = serializers.DecimalField(**MONEY, allow_null=True)
+    amount = serializers.DecimalField(**MONEY_DIGITS, allow_null=True)
     effective_from = serializers.DateField(allow_null=True)
     includes_vat = serializers.BooleanField(allow_null=True)
-    measured = serializers.DecimalField(**MONEY, allow_null=True)
+    measured = serializers.DecimalField(**MONEY_DIGITS, allow_null=True)
     reached = serializers.BooleanField()
 
 
@@ -96,15 +102,15 @@ class SignOffStateSerializer(serializers.Serializer):
 
 
 class CommentSerializer(serializers.Serializer):
-    comment = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    comment = serializers.CharField(required=False, allow_blank=True, max_length=MAX_NOTE_LENGTH)
 
 
 class CancelSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=5000)
+    reason = serializers.CharField(max_length=MAX_NOTE_LENGTH)
 
 
 class ReleaseSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=5000)
+    reason = serializers.CharField(max_length=MAX_NOTE_LENGTH)
 
 
 class BlockingShareSerializer(serializers.Serializer):
@@ -113,9 +119,9 @@ class BlockingShareSerializer(serializers.Serializer):
     participation = serializers.IntegerField(source="participation.pk")
     force = serializers.CharField(source="participation.force.slug")
     force_name = serializers.CharField(source="participation.force.name")
-    share_including_vat = serializers.DecimalField(source="amount", **MONEY)
+    share_including_vat = serializers.DecimalField(source="amount", **MONEY_DIGITS)
     highest_approval_limit = serializers.DecimalField(
-        source="highest_limit", allow_null=True, **MONEY
+        source="highest_limit", allow_null=True, **MONEY_DIGITS
     )
     route = serializers.CharField()
 
@@ -139,7 +145,7 @@ class ApprovalSerializer(serializers.ModelSerializer):
 
 class BreakSerializer(serializers.Serializer):
     min_quantity = serializers.IntegerField()
-    unit_price = serializers.DecimalField(**MONEY)
+    unit_price = serializers.DecimalField(**MONEY_DIGITS)
 
 
 class NextBreakSerializer(BreakSerializer):
@@ -151,10 +157,14 @@ class ParticipationSerializer(serializers.ModelSerializer):
     address, cost centre, needed-by date, internal note, split-purchase flag and approvals
     only by the force itself and the ICT company (null for others)."""
 
-    force = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    force: serializers.SlugRelatedField[Organisation] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True
+    )
     force_id = serializers.IntegerField(read_only=True)
     force_name = serializers.CharField(source="force.name", read_only=True)
-    joint_requisition = serializers.PrimaryKeyRelatedField(read_only=True)
+    joint_requisition: serializers.PrimaryKeyRelatedField[JointRequisition] = (
+        serializers.PrimaryKeyRelatedField(read_only=True)
+    )
     share = serializers.SerializerMethodField()
     share_including_vat = serializers.SerializerMethodField()
     saving = serializers.SerializerMethodField()
@@ -197,12 +207,14 @@ class ParticipationSerializer(serializers.ModelSerializer):
         ]
 
     def _private(self, participation) -> bool:
-        return rules.can_see_participation_details(self.context["request"].user, participation)
+        return permissions.can_see_participation_details(
+            self.context["request"].user, participation
+        )
 
     def _figures(self, participation):
         return self.context.get("figures", {}).get(participation.pk)
 
-    @extend_schema_field(serializers.DecimalField(**MONEY, allow_null=True))
+    @extend_schema_field(serializers.DecimalField(**MONEY_DIGITS, allow_null=True))
     def get_share(self, participation) -> str | None:
         """Fixed at close; while open, the indicative share at the pooled price so far."""
         if participation.share is not None:
@@ -210,13 +222,13 @@ class ParticipationSerializer(serializers.ModelSerializer):
         figures = self._figures(participation)
         return money(figures.share) if figures else None
 
-    @extend_schema_field(serializers.DecimalField(**MONEY, allow_null=True))
+    @extend_schema_field(serializers.DecimalField(**MONEY_DIGITS, allow_null=True))
     def get_share_including_vat(self, participation) -> str | None:
         if participation.share is None:
             return None
         return money(services.share_with_vat(participation))
 
-    @extend_schema_field(serializers.DecimalField(**MONEY, allow_null=True))
+    @extend_schema_field(serializers.DecimalField(**MONEY_DIGITS, allow_null=True))
     def get_saving(self, participation) -> str | None:
         figures = self._figures(participation)
         return money(figures.saving) if figures else None
@@ -246,7 +258,7 @@ class ParticipationSerializer(serializers.ModelSerializer):
         return pledging.pledge_offer(
             participation.joint_requisition,
             participation,
-            takes_part_for_force=rules.can_take_part_for(user, participation.force),
+            takes_part_for_force=permissions.can_take_part_for(user, participation.force),
             now=selectors.now(),
         )
 
@@ -274,12 +286,16 @@ class ParticipationSerializer(serializers.ModelSerializer):
 
 
 class JointRequisitionSerializer(serializers.ModelSerializer):
-    product = serializers.PrimaryKeyRelatedField(read_only=True)
+    product: serializers.PrimaryKeyRelatedField[Product] = serializers.PrimaryKeyRelatedField(
+        read_only=True
+    )
     product_name = serializers.CharField(source="product.name", read_only=True)
-    supplier = serializers.SlugRelatedField(
+    supplier: serializers.SlugRelatedField[Organisation] = serializers.SlugRelatedField(
         source="product.supplier", slug_field="slug", read_only=True
     )
-    lead_force = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    lead_force: serializers.SlugRelatedField[Organisation] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True
+    )
     total_quantity = serializers.SerializerMethodField()
     force_count = serializers.SerializerMethodField()
     unit_price = serializers.SerializerMethodField()
@@ -372,7 +388,7 @@ class JointRequisitionSerializer(serializers.ModelSerializer):
     def get_force_count(self, requisition) -> int:
         return self._aggregation(requisition).force_count
 
-    @extend_schema_field(serializers.DecimalField(**MONEY, allow_null=True))
+    @extend_schema_field(serializers.DecimalField(**MONEY_DIGITS, allow_null=True))
     def get_unit_price(self, requisition) -> str | None:
         """The pooled unit price: fixed at close, indicative while open."""
         if requisition.pooled_unit_price is not None:
@@ -413,7 +429,7 @@ class JointRequisitionSerializer(serializers.ModelSerializer):
             cache[requisition.pk] = self._compute_sign_off_state(requisition)
         return cache[requisition.pk]
 
-    def _requirement(self, requisition) -> sign_off_rules.SignOffRequirement:
+    def _requirement(self, requisition) -> sign_off_policy.SignOffRequirement:
         """The live rule, asked once for every requisition of a list (constant queries)."""
         cache = self.context.setdefault("_sign_off_requirements", {})
         if requisition.pk not in cache:
@@ -421,11 +437,11 @@ class JointRequisitionSerializer(serializers.ModelSerializer):
             batch = [
                 r
                 for r in (listed if isinstance(listed, list | tuple) else [requisition])
-                if r.status not in (*sign_off_rules.AWARDED, "cancelled") and r.pk not in cache
+                if r.status not in (*sign_off_policy.AWARDED, "cancelled") and r.pk not in cache
             ]
             if requisition not in batch:
                 batch.append(requisition)
-            cache.update(sign_off_rules.sign_off_requirements(batch))
+            cache.update(sign_off_policy.sign_off_requirements(batch))
         return cache[requisition.pk]
 
     def _compute_sign_off_state(self, requisition) -> dict:
@@ -433,10 +449,10 @@ class JointRequisitionSerializer(serializers.ModelSerializer):
             "signed_off_at": requisition.signed_off_at,
             "reasons": requisition.sign_off_reasons,
         }
-        if requisition.status in sign_off_rules.AWARDED or requisition.status == "cancelled":
+        if requisition.status in sign_off_policy.AWARDED or requisition.status == "cancelled":
             evidence = requisition.sign_off_evidence or {}
             state = {
-                "needed": sign_off_rules.needs_sign_off(requisition),
+                "needed": sign_off_policy.needs_sign_off(requisition),
                 "grounds": requisition.sign_off_grounds or None,
                 "awaiting": None,
                 "threshold": evidence.get("threshold"),
@@ -445,7 +461,7 @@ class JointRequisitionSerializer(serializers.ModelSerializer):
             }
         else:
             requirement = self._requirement(requisition)
-            missing = sign_off_rules.sign_off_missing(requisition, requirement)
+            missing = sign_off_policy.sign_off_missing(requisition, requirement)
             state = {
                 **requirement.as_json(),
                 "awaiting": missing if requisition.status == "approved" else None,
@@ -453,7 +469,7 @@ class JointRequisitionSerializer(serializers.ModelSerializer):
             }
             if requisition.signed_off_at is not None and missing is None:
                 state["grounds"] = requisition.sign_off_grounds
-        if not rules.is_ict_company_member(self.context["request"].user):
+        if not permissions.is_ict_company_member(self.context["request"].user):
             # Which purchases add up (other forces' included) is the ICT company's to see;
             # each force sees its own in its participation's split_purchase_flag.
             if state["split"]:
@@ -492,7 +508,9 @@ class JointRequisitionSerializer(serializers.ModelSerializer):
 
 
 class OrderLineSerializer(serializers.ModelSerializer):
-    force = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    force: serializers.SlugRelatedField[Organisation] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True
+    )
     force_id = serializers.IntegerField(read_only=True)
     force_name = serializers.CharField(source="force.name", read_only=True)
 
@@ -518,7 +536,9 @@ class OrderSerializer(serializers.ModelSerializer):
     """Each order with its lines: every line for the supplier and the ICT company, a
     force's own line for a force (the totals are the whole order's)."""
 
-    supplier = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    supplier: serializers.SlugRelatedField[Organisation] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True
+    )
     supplier_name = serializers.CharField(source="supplier.name", read_only=True)
     product = serializers.IntegerField(source="joint_requisition.product_id", read_only=True)
     lines = serializers.SerializerMethodField()

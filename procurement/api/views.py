@@ -7,7 +7,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from accounts import permissions as rules
+from accounts import permissions
 from accounts.models import Organisation, Role
 from catalogue.models import Product
 from core.api import IdFilter
@@ -47,7 +47,7 @@ ERRORS = {
 def resolve_force(user, slug: str | None, role: str = Role.BUYER) -> Organisation:
     """The force a request acts for: the user's only force with ``role``, or the one named
     by ``force`` (required when they have several)."""
-    forces = rules.forces_where(user, role)
+    forces = permissions.forces_where(user, role)
     label = Role(role).label.lower()
     if not forces:
         raise NotPermitted(f"You are not a {label} of any force.")

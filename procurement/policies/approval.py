@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from django.db.models import Max
 
-from accounts import permissions as rules
+from accounts import permissions
 from accounts.models import Membership, Organisation, Role, User
 from core.money import format_gbp
 from procurement.models import (
@@ -52,7 +52,7 @@ def separation_problem(user: User, participation: Participation) -> str | None:
 def may_decide(user: User, participation: Participation) -> bool:
     """A finance approver of the force who never set the share's quantity."""
     return (
-        rules.can_decide_share(user, participation)
+        permissions.can_decide_share(user, participation)
         and separation_problem(user, participation) is None
     )
 
@@ -184,4 +184,4 @@ def release_problem(
 
 
 def may_release(user: User) -> bool:
-    return rules.is_commercial_lead(user)
+    return permissions.is_commercial_lead(user)

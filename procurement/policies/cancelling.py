@@ -1,6 +1,6 @@
 """Cancelling: the lead force's buyers or the ICT company's commercial lead, before award."""
 
-from accounts import permissions as rules
+from accounts import permissions
 from accounts.models import User
 from procurement.models import JointRequisition, RequisitionStatus
 
@@ -18,4 +18,7 @@ def cancel_problem(requisition: JointRequisition) -> str | None:
 
 
 def may_cancel(user: User, requisition: JointRequisition) -> bool:
-    return rules.can_cancel_requisition(user, requisition) and cancel_problem(requisition) is None
+    return (
+        permissions.can_cancel_requisition(user, requisition)
+        and cancel_problem(requisition) is None
+    )

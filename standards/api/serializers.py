@@ -3,6 +3,7 @@ from decimal import Decimal
 from rest_framework import serializers
 
 from accounts.models import Organisation, OrganisationKind
+from core.limits import MAX_COMMENT_LENGTH
 from standards import policies
 from standards.models import (
     Domain,
@@ -154,7 +155,8 @@ class ProposalCreateSerializer(serializers.Serializer):
 class ProposalUpdateSerializer(ProposalCreateSerializer):
     """A draft's content: send only what changes."""
 
-    organisation = None
+    # DRF drops a field set to None in a subclass; the stubs know no such idiom.
+    organisation = None  # type: ignore[assignment]
 
     class Meta:
         fields = [
@@ -191,7 +193,7 @@ class CommentSerializer(serializers.ModelSerializer):
 
 
 class CommentCreateSerializer(serializers.Serializer):
-    body = serializers.CharField(max_length=10_000)
+    body = serializers.CharField(max_length=MAX_COMMENT_LENGTH)
     organisation = serializers.SlugRelatedField(
         slug_field="slug",
         queryset=Organisation.objects.filter(kind=OrganisationKind.FORCE),
@@ -349,7 +351,8 @@ class ImpactVersionSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     version = serializers.IntegerField()
     status = serializers.CharField()
-    label = serializers.CharField()
+    # DRF's metaclass takes declared fields off the class; the stubs see Field.label.
+    label = serializers.CharField()  # type: ignore[assignment]
 
 
 class ImpactQuantitySerializer(serializers.Serializer):

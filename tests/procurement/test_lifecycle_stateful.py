@@ -89,9 +89,6 @@ from tests.factories import (
 )
 from tests.standards.helpers import DAY, draft, to_voting
 
-PS = ParticipationStatus
-RS = RequisitionStatus
-
 FORCE_NAMES = ["Kentshire", "Surreyford", "Sussexham", "Essexborough"]
 BASE_BREAKS = (
     (Tier(1, Decimal("1000.00")), Tier(10, Decimal("950.00")), Tier(100, Decimal("900.00"))),
@@ -104,16 +101,33 @@ THRESHOLDS = st.sampled_from(
 PRICE_FACTORS = st.sampled_from([Decimal("0.80"), Decimal("1.10"), Decimal("1.25")])
 DUAL_LIMIT = Decimal("50000.00")
 SENIOR_LIMIT = Decimal("500000.00")
-IN_ORDER = (PS.AWAITING_APPROVAL, PS.APPROVED)
-PRICED = (RS.CLOSED, RS.APPROVED, RS.AWARDED, RS.CONTRACTED)
+IN_ORDER = (ParticipationStatus.AWAITING_APPROVAL, ParticipationStatus.APPROVED)
+PRICED = (
+    RequisitionStatus.CLOSED,
+    RequisitionStatus.APPROVED,
+    RequisitionStatus.AWARDED,
+    RequisitionStatus.CONTRACTED,
+)
 # What a participation's status may become once the deadline has passed: only the close
 # (active -> awaiting approval) and the approval flow move it.
 AFTER_DEADLINE = {
-    PS.ACTIVE: {PS.ACTIVE, PS.AWAITING_APPROVAL, PS.APPROVED, PS.REJECTED},
-    PS.AWAITING_APPROVAL: {PS.AWAITING_APPROVAL, PS.APPROVED, PS.REJECTED},
-    PS.APPROVED: {PS.APPROVED, PS.AWAITING_APPROVAL},
-    PS.REJECTED: {PS.REJECTED},
-    PS.WITHDRAWN: {PS.WITHDRAWN},
+    ParticipationStatus.ACTIVE: {
+        ParticipationStatus.ACTIVE,
+        ParticipationStatus.AWAITING_APPROVAL,
+        ParticipationStatus.APPROVED,
+        ParticipationStatus.REJECTED,
+    },
+    ParticipationStatus.AWAITING_APPROVAL: {
+        ParticipationStatus.AWAITING_APPROVAL,
+        ParticipationStatus.APPROVED,
+        ParticipationStatus.REJECTED,
+    },
+    ParticipationStatus.APPROVED: {
+        ParticipationStatus.APPROVED,
+        ParticipationStatus.AWAITING_APPROVAL,
+    },
+    ParticipationStatus.REJECTED: {ParticipationStatus.REJECTED},
+    ParticipationStatus.WITHDRAWN: {ParticipationStatus.WITHDRAWN},
 }
 index = st.integers(min_value=0, max_value=7)
 
@@ -224,7 +238,9 @@ def any_participation(status: str, requisition_status: str, *, lead: bool = True
 def losing_compliance_matters(machine) -> bool:
     """Compliance is lost at most once an example, once a requisition has closed (so that
     it can still be awarded, and most of the example has a product to order)."""
-    return all(machine.compliant) and bool(machine._requisitions_in(RS.CLOSED, RS.APPROVED))
+    return all(machine.compliant) and bool(
+        machine._requisitions_in(RequisitionStatus.CLOSED, RequisitionStatus.APPROVED)
+    )
 
 
 class RequisitionLifecycle(RuleBasedStateMachine):
@@ -434,16 +450,16 @@ class RequisitionLifecycle(RuleBasedStateMachine):
             )
         )
 
-    @precondition(any_requisition(RS.OPEN))
+    @precondition(any_requisition(RequisitionStatus.OPEN))
     @rule(requisition=index, force=index, by_dual=st.booleans(), quantity=QUANTITIES)
     def join(self, requisition, force, by_dual, quantity):
         """A force joins (or rejoins after withdrawing)."""
-        model = self._pick_requisition(requisition, RS.OPEN)
+        model = self._pick_requisition(requisition, RequisitionStatus.OPEN)
         if model is None:
             return
         taking_part = set(
             Participation.objects.filter(joint_requisition_id=model.pk)
-            .exclude(status=PS.WITHDRAWN)
+            .exclude(status=ParticipationStatus.WITHDRAWN)
             .values_list("force_id", flat=True)
         )
         candidates = [u for u in self.forces if u.force.pk not in taking_part]
@@ -472,11 +488,13 @@ class RequisitionLifecycle(RuleBasedStateMachine):
             "longer compliant",
         )
 
-    @precondition(any_participation(PS.ACTIVE, RS.OPEN))
+    @precondition(any_participation(ParticipationStatus.ACTIVE, RequisitionStatus.OPEN))
     @rule(participation=index, by_dual=st.booleans(), quantity=QUANTITIES)
     def change_quantity(self, participation, by_dual, quantity):
         """Either of the force's buyers changes its quantity."""
-        current = self._pick_participation(participation, PS.ACTIVE, RS.OPEN)
+        current = self._pick_participation(
+            participation, ParticipationStatus.ACTIVE, RequisitionStatus.OPEN
+        )
         if current is None:
             return
         users = self._users(current.force_id)
@@ -488,11 +506,13 @@ class RequisitionLifecycle(RuleBasedStateMachine):
         self.setters[current.pk].add(user.pk)
         self._pledge_accepted(current, "a change of quantity")
 
-    @precondition(any_participation(PS.ACTIVE, RS.OPEN))
+    @precondition(any_participation(ParticipationStatus.ACTIVE, RequisitionStatus.OPEN))
     @rule(participation=index, by_dual=st.booleans())
     def change_details(self, participation, by_dual):
         """A buyer changes only the delivery address and cost centre."""
-        current = self._pick_participation(participation, PS.ACTIVE, RS.OPEN)
+        current = self._pick_participation(
+            participation, ParticipationStatus.ACTIVE, RequisitionStatus.OPEN
+        )
         if current is None:
             return
         users = self._users(current.force_id)
@@ -508,10 +528,12 @@ class RequisitionLifecycle(RuleBasedStateMachine):
             return
         self._pledge_accepted(current, "a change of delivery details")
 
-    @precondition(any_participation(PS.ACTIVE, RS.OPEN, lead=False))
+    @precondition(any_participation(ParticipationStatus.ACTIVE, RequisitionStatus.OPEN, lead=False))
     @rule(participation=index, by_dual=st.booleans())
     def withdraw(self, participation, by_dual):
-        current = self._pick_participation(participation, PS.ACTIVE, RS.OPEN, lead=False)
+        current = self._pick_participation(
+            participation, ParticipationStatus.ACTIVE, RequisitionStatus.OPEN, lead=False
+        )
         if current is None:
             return
         users = self._users(current.force_id)
@@ -544,11 +566,11 @@ class RequisitionLifecycle(RuleBasedStateMachine):
     def scheduled_close(self):
         services.close_due_requisitions()
 
-    @precondition(any_requisition(RS.OPEN))
+    @precondition(any_requisition(RequisitionStatus.OPEN))
     @rule(requisition=index, by_dual=st.booleans())
     def early_close(self, requisition, by_dual):
         """A buyer of the lead force closes the requisition."""
-        model = self._pick_requisition(requisition, RS.OPEN)
+        model = self._pick_requisition(requisition, RequisitionStatus.OPEN)
         if model is None:
             return
         users = self.forces[model.lead]
@@ -563,7 +585,9 @@ class RequisitionLifecycle(RuleBasedStateMachine):
     # Finance.
 
     def _decide(self, participation, by_dual, service):
-        current = self._pick_participation(participation, PS.AWAITING_APPROVAL, RS.CLOSED)
+        current = self._pick_participation(
+            participation, ParticipationStatus.AWAITING_APPROVAL, RequisitionStatus.CLOSED
+        )
         if current is None:
             return
         users = self._users(current.force_id)
@@ -576,21 +600,29 @@ class RequisitionLifecycle(RuleBasedStateMachine):
         except DomainError:
             return
 
-    @precondition(any_participation(PS.AWAITING_APPROVAL, RS.CLOSED))
+    @precondition(
+        any_participation(ParticipationStatus.AWAITING_APPROVAL, RequisitionStatus.CLOSED)
+    )
     @rule(participation=index, by_dual=st.booleans())
     def approve(self, participation, by_dual):
         self._decide(participation, by_dual, services.participation_approve)
 
-    @precondition(any_participation(PS.AWAITING_APPROVAL, RS.CLOSED))
+    @precondition(
+        any_participation(ParticipationStatus.AWAITING_APPROVAL, RequisitionStatus.CLOSED)
+    )
     @rule(participation=index, by_dual=st.booleans())
     def reject(self, participation, by_dual):
         self._decide(participation, by_dual, services.participation_reject)
 
-    @precondition(any_participation(PS.AWAITING_APPROVAL, RS.CLOSED))
+    @precondition(
+        any_participation(ParticipationStatus.AWAITING_APPROVAL, RequisitionStatus.CLOSED)
+    )
     @rule(by_dual=st.lists(st.booleans(), min_size=4, max_size=4))
     def finance_works_through_the_queue(self, by_dual):
         """Each force's chosen approver approves every share of theirs awaiting approval."""
-        for current in self._participations_in(PS.AWAITING_APPROVAL, RS.CLOSED):
+        for current in self._participations_in(
+            ParticipationStatus.AWAITING_APPROVAL, RequisitionStatus.CLOSED
+        ):
             users = self._users(current.force_id)
             dual = by_dual[self.forces.index(users)]
             try:
@@ -686,10 +718,10 @@ class RequisitionLifecycle(RuleBasedStateMachine):
 
     # Sign-off, award, cancel.
 
-    @precondition(any_requisition(RS.APPROVED))
+    @precondition(any_requisition(RequisitionStatus.APPROVED))
     @rule(requisition=index)
     def sign_off(self, requisition):
-        model = self._pick_requisition(requisition, RS.APPROVED)
+        model = self._pick_requisition(requisition, RequisitionStatus.APPROVED)
         if model is None:
             return
         try:
@@ -701,10 +733,10 @@ class RequisitionLifecycle(RuleBasedStateMachine):
         except DomainError:
             return
 
-    @precondition(any_requisition(RS.APPROVED))
+    @precondition(any_requisition(RequisitionStatus.APPROVED))
     @rule(requisition=index)
     def award(self, requisition):
-        model = self._pick_requisition(requisition, RS.APPROVED)
+        model = self._pick_requisition(requisition, RequisitionStatus.APPROVED)
         if model is None:
             return
         try:
@@ -750,10 +782,19 @@ class RequisitionLifecycle(RuleBasedStateMachine):
             f"reaching the threshold of {self.threshold}",
         )
 
-    @precondition(any_requisition(RS.OPEN, RS.CLOSED, RS.APPROVED))
+    @precondition(
+        any_requisition(
+            RequisitionStatus.OPEN, RequisitionStatus.CLOSED, RequisitionStatus.APPROVED
+        )
+    )
     @rule(requisition=index, by_lead=st.booleans())
     def cancel(self, requisition, by_lead):
-        model = self._pick_requisition(requisition, RS.OPEN, RS.CLOSED, RS.APPROVED)
+        model = self._pick_requisition(
+            requisition,
+            RequisitionStatus.OPEN,
+            RequisitionStatus.CLOSED,
+            RequisitionStatus.APPROVED,
+        )
         if model is None:
             return
         user = self.forces[model.lead].colleague if by_lead else self.commercial
@@ -835,7 +876,7 @@ class RequisitionLifecycle(RuleBasedStateMachine):
                     is_quantity == quantity
                     and (is_address, is_cost_centre) == (address, cost_centre)
                     and is_status in AFTER_DEADLINE[was]
-                    and (status != RS.OPEN or is_status == was),
+                    and (status != RequisitionStatus.OPEN or is_status == was),
                     ChangedAfterDeadline,
                     f"participation {pk} of requisition {model.pk} ({status}): "
                     f"{quantity} units, {was}, {address!r}, {cost_centre!r} at closes_at, "

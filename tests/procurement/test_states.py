@@ -19,8 +19,6 @@ from tests.procurement.awarded import awarded_order
 
 pytestmark = pytest.mark.django_db
 
-DS = DocumentStatus
-
 
 @pytest.fixture(autouse=True)
 def media_in_tmp(settings, tmp_path):
@@ -58,7 +56,7 @@ def test_rendering_a_document_is_audited_from_its_start_to_its_end():
     documents.document_render(document_id=contract.pk)
 
     contract.refresh_from_db()
-    assert (contract.status, contract.attempts, contract.progress) == (DS.DONE, 1, 100)
+    assert (contract.status, contract.attempts, contract.progress) == (DocumentStatus.DONE, 1, 100)
     assert actions_on(contract) == ["document.rendering", "document.rendered"]
     rendered = AuditEvent.objects.get(action="document.rendered")
     assert rendered.after["status"] == "done" and rendered.after["pages"] == contract.page_count
@@ -66,12 +64,12 @@ def test_rendering_a_document_is_audited_from_its_start_to_its_end():
 
 def test_the_worker_queues_a_document_again_after_a_transient_error():
     contract = queued_contract()
-    DOCUMENT.apply(contract, DS.RENDERING, actor=None)
+    DOCUMENT.apply(contract, DocumentStatus.RENDERING, actor=None)
 
     documents.document_note_retry(document_id=contract.pk, error="OSError: disk full")
 
     contract.refresh_from_db()
-    assert contract.status == DS.QUEUED
+    assert contract.status == DocumentStatus.QUEUED
     assert contract.error == "Retrying after: OSError: disk full"
     assert actions_on(contract)[-1] == "document.retrying"
 
@@ -84,18 +82,20 @@ def test_a_retry_note_for_a_document_already_done_changes_nothing():
     documents.document_note_retry(document_id=contract.pk, error="OSError: late")
 
     contract.refresh_from_db()
-    assert (contract.status, contract.error) == (DS.DONE, "")
+    assert (contract.status, contract.error) == (DocumentStatus.DONE, "")
     assert AuditEvent.objects.count() == events
 
 
 def test_a_commercial_lead_retries_only_a_failed_document_not_one_being_rendered():
     contract = queued_contract()
-    DOCUMENT.apply(contract, DS.RENDERING, actor=None)
+    DOCUMENT.apply(contract, DocumentStatus.RENDERING, actor=None)
 
     with pytest.raises(InvalidTransition) as error:
         documents.document_retry(document=contract, actor=commercial_lead())
     assert error.value.message == "Only a failed document can be retried; this one is rendering."
-    assert not DOCUMENT.can(contract, DS.QUEUED)  # what the order page asks for its button
+    assert not DOCUMENT.can(
+        contract, DocumentStatus.QUEUED
+    )  # what the order page asks for its button
 
 
 def test_a_failure_is_recorded_once_and_the_document_waits_for_a_retry():
@@ -104,14 +104,14 @@ def test_a_failure_is_recorded_once_and_the_document_waits_for_a_retry():
     documents.document_mark_failed(document_id=contract.pk, error="ValueError: again")
 
     contract.refresh_from_db()
-    assert (contract.status, contract.error) == (DS.FAILED, "ValueError: template")
+    assert (contract.status, contract.error) == (DocumentStatus.FAILED, "ValueError: template")
     assert actions_on(contract).count("document.failed") == 1
 
     # The same task delivered again leaves it for the commercial lead.
     documents.document_render(document_id=contract.pk)
     contract.refresh_from_db()
-    assert contract.status == DS.FAILED and not contract.file
-    assert DOCUMENT.can(contract, DS.QUEUED)
+    assert contract.status == DocumentStatus.FAILED and not contract.file
+    assert DOCUMENT.can(contract, DocumentStatus.QUEUED)
 
 
 def test_the_procurement_tables():
@@ -125,7 +125,7 @@ def test_the_procurement_tables():
     }
     assert PARTICIPATION.is_final(ParticipationStatus.REJECTED)
     assert ORDER.is_final(OrderStatus.CONTRACTED) and ORDER.is_final(OrderStatus.CANCELLED)
-    assert DOCUMENT.is_final(DS.DONE)
+    assert DOCUMENT.is_final(DocumentStatus.DONE)
 
 
 def _named(machine):

@@ -432,7 +432,9 @@ class Command(BaseCommand):
                 )
             )
         Product.objects.bulk_create(products, batch_size=BATCH)
-        breaks, revisions, claims = [], [], []
+        breaks: list[PriceBreak] = []
+        revisions: list[ProductRevision] = []
+        claims: list[Conformance] = []
         for product in products:
             tiers = [(1, product.list_price)]
             quantity, unit_price = 1, product.list_price
