@@ -1,6 +1,5 @@
-from django import forms
-
 import pytest
+from django import forms
 
 from core.errors import DomainError, InvalidTransition, NotFound, NotPermitted
 from core.forms import Form

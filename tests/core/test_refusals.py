@@ -25,9 +25,7 @@ def test_a_refusal_of_permission_is_the_403_page_with_its_reason(client, supplie
     assert "Only a force's buyer can start a joint requisition." in _text(response)
 
 
-def test_a_refusal_of_something_missing_is_the_404_page_with_its_reason(
-    client, catalogue_manager
-):
+def test_a_refusal_of_something_missing_is_the_404_page_with_its_reason(client, catalogue_manager):
     client.force_login(catalogue_manager)
 
     response = client.get(reverse("catalogue:category_edit", args=["no-such-category"]))
@@ -54,9 +52,7 @@ def test_a_refusal_without_a_form_is_the_400_page_with_its_reason(
     product = ProductFactory(supplier=supplier)
     client.force_login(supplier_editor)
 
-    response = client.get(
-        reverse("catalogue:revision_compare", args=[product.pk]), {"from": "99"}
-    )
+    response = client.get(reverse("catalogue:revision_compare", args=[product.pk]), {"from": "99"})
 
     assert response.status_code == 400
     assertTemplateUsed(response, "400.html")
