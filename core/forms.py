@@ -3,6 +3,7 @@
 from typing import TYPE_CHECKING, Any
 
 from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.forms.renderers import TemplatesSetting
 
 from core.errors import DomainError, NotFound, NotPermitted
@@ -69,7 +70,7 @@ class GovukFormMixin(_FormBase):
             field = self.domain_error_fields.get(name, name)
             target = field if field in self.fields else None
             for message in field_messages:
-                shown = self.errors.get(target or forms.forms.NON_FIELD_ERRORS, [])
+                shown: list[str] = self.errors.get(target or NON_FIELD_ERRORS, [])
                 if message not in shown:
                     self.add_error(target, message)
 
