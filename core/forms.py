@@ -70,7 +70,7 @@ class GovukFormMixin(_FormBase):
             field = self.domain_error_fields.get(name, name)
             target = field if field in self.fields else None
             for message in field_messages:
-                shown: list[str] = self.errors.get(target or NON_FIELD_ERRORS, [])
+                shown = list(self.errors.get(target or NON_FIELD_ERRORS, ()))
                 if message not in shown:
                     self.add_error(target, message)
 
