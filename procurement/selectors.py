@@ -28,6 +28,8 @@ from accounts.permissions import (
 )
 from catalogue.models import Product
 from catalogue.policies import orderable_products
+from catalogue.selectors import products_visible_to
+from core.errors import NotFound
 from procurement import arithmetic
 from procurement.models import (
     Approval,
@@ -406,6 +408,15 @@ def commercial_queue(now: datetime.datetime | None = None) -> dict[str, list[Joi
 def waiting_for_commercial_lead() -> int:
     """Approved requisitions: each waits for the commercial lead's sign-off or award."""
     return JointRequisition.objects.filter(status=RequisitionStatus.APPROVED).count()
+
+
+def product_for_requisition(user: User, pk: int) -> Product:
+    """The product a requisition is started for, among those the user may see: another
+    supplier's draft is "no such product", the same answer as an id that does not exist."""
+    product = products_visible_to(user).filter(pk=pk).first()
+    if product is None:
+        raise NotFound("There is no such product.", field="product")
+    return product
 
 
 def products_to_requisition(query: str = "") -> QuerySet[Product]:

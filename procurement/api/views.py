@@ -9,7 +9,6 @@ from rest_framework.response import Response
 
 from accounts import permissions as rules
 from accounts.models import Organisation, Role
-from catalogue.models import Product
 from core.api import IdFilter
 from core.errors import DomainError, NotPermitted
 from procurement import selectors, services
@@ -158,9 +157,7 @@ class JointRequisitionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelVie
         data.is_valid(raise_exception=True)
         values = data.validated_data
         force = resolve_force(request.user, values.get("force"))
-        product = Product.objects.filter(pk=values["product"]).first()
-        if product is None:
-            raise DomainError("There is no such product.", field="product")
+        product = selectors.product_for_requisition(request.user, values["product"])
         requisition = services.requisition_start(
             user=request.user,
             force=force,
