@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.models import Organisation, OrganisationKind, Role
+from accounts.models import Organisation, Role
 from accounts.permissions import (
     can_download_evidence,
     can_edit_listings_of,
@@ -26,7 +26,8 @@ from accounts.permissions import (
     may_review_listings_of,
     review_refusal,
 )
-from accounts.selectors import acting_organisation
+from accounts.selectors import acting_organisation, first_organisation_of
+from accounts.selectors import suppliers as all_suppliers
 from catalogue import evidence, imports, search, selectors, services
 from catalogue.categories import CategoryTree
 from catalogue.comparison import compare, comparison_sides
@@ -41,7 +42,6 @@ from catalogue.forms import (
     WithdrawForm,
 )
 from catalogue.models import (
-    Category,
     Conformance,
     ConformanceStatus,
     Product,
@@ -57,7 +57,6 @@ from core.errors import DomainError, NotFound, NotPermitted
 from core.pages import pagination
 from procurement.models import RequisitionStatus
 from procurement.selectors import requisitions_visible_to
-from standards.models import Standard, StandardVersion, VersionStatus
 
 SEARCH_PAGE_SIZE = 20
 LISTINGS_PAGE_SIZE = 50
@@ -73,7 +72,7 @@ def _acting_supplier(request) -> Organisation:
     acting = acting_organisation(request)
     if acting is not None and acting.pk in edited:
         return acting
-    return Organisation.objects.filter(pk__in=edited).order_by("name").first()
+    return first_organisation_of(edited)
 
 
 def _require_manager(request) -> None:
@@ -96,11 +95,7 @@ def _visible_product(request, pk: int, *, detail: bool = True) -> Product:
 
 def _required_standard_ids(tree: CategoryTree, category_id: int) -> set[int]:
     ids = {category_id, *(c.pk for c in tree.ancestors(category_id))}
-    return set(
-        Category.required_standards.through.objects.filter(
-            category_id__in=ids, standard__abolished_at__isnull=True
-        ).values_list("standard_id", flat=True)
-    )
+    return selectors.required_standard_ids(ids)
 
 
 def _conformance_rows(product: Product, tree: CategoryTree) -> list[dict]:
@@ -109,7 +104,7 @@ def _conformance_rows(product: Product, tree: CategoryTree) -> list[dict]:
     for conformance in product.conformances.all():
         by_standard[conformance.standard_version.standard_id].append(conformance)
     required = _required_standard_ids(tree, product.category_id)
-    standards = {s.pk: s for s in Standard.objects.filter(pk__in=set(by_standard) | required)}
+    standards = selectors.standards_by_pk(set(by_standard) | required)
     rows = []
     for standard_id in sorted(standards, key=lambda pk: standards[pk].reference):
         rows.append(
@@ -128,8 +123,8 @@ def _conformance_rows(product: Product, tree: CategoryTree) -> list[dict]:
 @login_required
 def product_list(request):
     """The catalogue: published products, searched, filtered, sorted and paged."""
-    suppliers = Organisation.objects.filter(kind=OrganisationKind.SUPPLIER).order_by("name")
-    standards = Standard.objects.filter(abolished_at__isnull=True).order_by("reference")
+    suppliers = all_suppliers()
+    standards = selectors.standards_in_force()
     form = SearchForm(request.GET or None, suppliers=suppliers, standards=standards)
     params = SearchParams()
     if form.is_bound and form.is_valid():
@@ -443,13 +438,7 @@ def product_withdraw(request, pk: int):
 
 
 def _claimable_versions():
-    return list(
-        StandardVersion.objects.filter(
-            status=VersionStatus.ADOPTED, standard__abolished_at__isnull=True
-        )
-        .select_related("standard")
-        .order_by("standard__reference")
-    )
+    return selectors.claimable_versions()
 
 
 @login_required
@@ -707,11 +696,7 @@ def review_conformance(request, pk: int):
 @login_required
 def category_list(request):
     tree = CategoryTree.load()
-    required = defaultdict(list)
-    for category_id, reference in Category.required_standards.through.objects.values_list(
-        "category_id", "standard__reference"
-    ).order_by("standard__reference"):
-        required[category_id].append(reference)
+    required = selectors.required_references_by_category()
     counts = dict(
         search.published(selectors.products_visible_to(request.user))
         .order_by()
@@ -746,7 +731,7 @@ def category_edit(request, slug: str | None = None):
         category = next((c for c in tree.by_id.values() if c.slug == slug), None)
         if category is None:
             raise NotFound("No such category.")
-    standards = list(Standard.objects.filter(abolished_at__isnull=True).order_by("reference"))
+    standards = list(selectors.standards_in_force())
     form = CategoryForm(request.POST or None, tree=tree, category=category, standards=standards)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

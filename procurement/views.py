@@ -105,9 +105,7 @@ def requisition_list(request):
     requisitions = selectors.requisitions_visible_to(request.user)
     if organisation is not None and organisation.kind == OrganisationKind.FORCE:
         requisitions = requisitions.filter(
-            pk__in=selectors.Participation.objects.filter(force=organisation).values(
-                "joint_requisition_id"
-            )
+            pk__in=selectors.requisition_ids_joined_by(organisation)
         ) | requisitions.filter(lead_force=organisation)
     elif organisation is not None and organisation.kind == OrganisationKind.SUPPLIER:
         requisitions = requisitions.filter(order__supplier=organisation)

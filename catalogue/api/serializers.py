@@ -6,6 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.permissions import can_download_evidence, can_edit_listings_of, is_catalogue_manager
+from catalogue import selectors
 from catalogue.categories import CategoryTree
 from catalogue.content import (
     MAX_DESCRIPTION_LENGTH,
@@ -16,7 +17,6 @@ from catalogue.content import (
 )
 from catalogue.models import Category, Conformance, Product, ProductRevision, Unit
 from catalogue.pricing import Tier, unit_price_for
-from standards.models import Standard
 
 MONEY = {"max_digits": 14, "decimal_places": 2, "min_value": Decimal("0.01")}
 
@@ -54,13 +54,13 @@ class CategoryWriteSerializer(serializers.Serializer):
     description = serializers.CharField(required=False, allow_blank=True)
     parent = serializers.SlugRelatedField(
         slug_field="slug",
-        queryset=Category.objects.all(),
+        queryset=selectors.categories(),
         required=False,
         allow_null=True,
         help_text="The parent category's slug; null for a top-level category.",
     )
     required_standards = serializers.SlugRelatedField(
-        slug_field="reference", queryset=Standard.objects.all(), many=True, required=False
+        slug_field="reference", queryset=selectors.standards(), many=True, required=False
     )
 
 

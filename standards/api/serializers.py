@@ -2,8 +2,9 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
-from accounts.models import Organisation, OrganisationKind
+from accounts.selectors import forces, organisations
 from standards import policies
+from standards import selectors as standards_selectors
 from standards.models import (
     Domain,
     Proposal,
@@ -126,7 +127,7 @@ class ProposalCreateSerializer(serializers.Serializer):
     action = serializers.ChoiceField(choices=ProposalAction.choices)
     standard = serializers.SlugRelatedField(
         slug_field="reference",
-        queryset=Standard.objects.all(),
+        queryset=standards_selectors.standards(),
         required=False,
         allow_null=True,
         error_messages={"does_not_exist": "There is no standard {value}."},
@@ -144,7 +145,7 @@ class ProposalCreateSerializer(serializers.Serializer):
     rationale = serializers.CharField()
     organisation = serializers.SlugRelatedField(
         slug_field="slug",
-        queryset=Organisation.objects.all(),
+        queryset=organisations(),
         required=False,
         allow_null=True,
         help_text="Where you propose from, if you are a delegate of several forces.",
@@ -194,7 +195,7 @@ class CommentCreateSerializer(serializers.Serializer):
     body = serializers.CharField(max_length=10_000)
     organisation = serializers.SlugRelatedField(
         slug_field="slug",
-        queryset=Organisation.objects.filter(kind=OrganisationKind.FORCE),
+        queryset=forces(),
         required=False,
         allow_null=True,
         help_text="The force you comment for, if you are a member of several.",
@@ -217,7 +218,7 @@ class VoteCastSerializer(serializers.Serializer):
     )
     force = serializers.SlugRelatedField(
         slug_field="slug",
-        queryset=Organisation.objects.filter(kind=OrganisationKind.FORCE),
+        queryset=forces(),
         required=False,
         allow_null=True,
         error_messages={"does_not_exist": "There is no force {value}."},
