@@ -3,7 +3,14 @@
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
 
-from accounts.models import AuditEvent, Membership, NotificationDelivery, Organisation, User
+from accounts.models import (
+    AuditEvent,
+    Membership,
+    NotificationDelivery,
+    Organisation,
+    OrganisationKind,
+    User,
+)
 from accounts.permissions import (
     can_see_notifications,
     is_ict_company_member,
@@ -53,3 +60,34 @@ def deliveries_visible_to(user: User | AnonymousUser) -> QuerySet[NotificationDe
     if not can_see_notifications(user):
         return NotificationDelivery.objects.none()
     return NotificationDelivery.objects.all().order_by("-created_at", "-pk")
+
+
+def supplier_with_slug(slug: str) -> Organisation | None:
+    """A supplier by its public identifier (suppliers are public: no scope to apply)."""
+    return Organisation.objects.filter(kind=OrganisationKind.SUPPLIER, slug=slug).first()
+
+
+def suppliers() -> QuerySet[Organisation]:
+    """Every supplier, by name (suppliers are public: the catalogue's filter lists them)."""
+    return Organisation.objects.filter(kind=OrganisationKind.SUPPLIER).order_by("name")
+
+
+def first_organisation_of(organisation_ids) -> Organisation | None:
+    """The first by name of organisations the caller has already scoped to the user."""
+    return Organisation.objects.filter(pk__in=sorted(organisation_ids)).order_by("name").first()
+
+
+def organisations() -> QuerySet[Organisation]:
+    """Every organisation: for matching a slug the user typed; the service checks the user's
+    membership of the one chosen."""
+    return Organisation.objects.all()
+
+
+def forces() -> QuerySet[Organisation]:
+    """Every police force (forces are public)."""
+    return Organisation.objects.filter(kind=OrganisationKind.FORCE)
+
+
+def organisation_with_pk(pk: int) -> Organisation:
+    """An organisation the caller has already scoped to the user (an id from their memberships)."""
+    return Organisation.objects.get(pk=pk)

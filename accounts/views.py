@@ -1,7 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -11,7 +10,7 @@ from accounts.models import DeliveryStatus, Role
 from accounts.navigation import ROLE_CAPABILITIES
 from accounts.permissions import can_see_notifications, organisations_of, roles_in
 from accounts.selectors import ACTING_SESSION_KEY, acting_organisation, deliveries_visible_to
-from core.errors import DomainError
+from core.errors import NotPermitted
 
 
 class SignInView(auth_views.LoginView):
@@ -68,7 +67,7 @@ FAILED_PAGE_LIMIT = 200
 
 def _require_notifications(request) -> None:
     if not can_see_notifications(request.user):
-        raise PermissionDenied("Only the ICT company can see notifications.")
+        raise NotPermitted("Only the ICT company can see notifications.")
 
 
 @login_required
@@ -88,10 +87,6 @@ def failed_notifications(request):
 def retry_notification(request, pk: int):
     _require_notifications(request)
     delivery = get_object_or_404(deliveries_visible_to(request.user), pk=pk)
-    try:
-        notifications.delivery_retry(delivery=delivery, actor=request.user)
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, f"The e-mail to {delivery.recipient} is being sent again.")
+    notifications.delivery_retry(delivery=delivery, actor=request.user)
+    messages.success(request, f"The e-mail to {delivery.recipient} is being sent again.")
     return redirect("accounts:failed_notifications")

@@ -12,7 +12,6 @@ from catalogue.models import Unit
 from catalogue.pricing import Tier, price_break_errors
 from catalogue.search import MAX_QUERY_LENGTH, Ordering, SearchParams
 from core.cpv import validate_cpv_code
-from core.errors import DomainError
 from core.forms import Form
 from core.limits import (
     MAX_LEAD_TIME_DAYS,
@@ -280,13 +279,6 @@ class ProductForm(Form):
             price_breaks=tuple(tiers),
         )
 
-    def add_domain_error(self, error: DomainError) -> None:
-        """Show a service's refusal on the fields it names."""
-        for field, messages in error.errors.items():
-            target = field if field in self.fields else None
-            for message in messages:
-                self.add_error(target, message)
-
     def error_list_for_summary(self) -> list[tuple[str, str]]:
         items = super().error_list_for_summary()
         # Price-break rules are about the rows together: point at the table.
@@ -304,11 +296,6 @@ class ReasonForm(Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text="The supplier sees this.",
     )
-
-    def add_domain_error(self, error: DomainError) -> None:
-        for field, messages in error.errors.items():
-            for message in messages:
-                self.add_error(field if field in self.fields else None, message)
 
 
 class WithdrawForm(ReasonForm):
@@ -342,11 +329,7 @@ class ConformanceClaimForm(Form):
         ]
         self.fields["evidence"].help_text += f" PDF only, smaller than {max_size}."
 
-    def add_domain_error(self, error: DomainError) -> None:
-        mapping = {"standard_version": "standard", "evidence": "evidence"}
-        for field, messages in error.errors.items():
-            for message in messages:
-                self.add_error(mapping.get(field), message)
+    domain_error_fields = {"standard_version": "standard"}
 
 
 class ImportForm(Form):

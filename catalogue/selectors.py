@@ -1,7 +1,9 @@
 """Reads for the catalogue: every query set starts from what the user may see."""
 
+from collections import defaultdict
+
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from accounts.models import User
 from accounts.permissions import (
@@ -20,6 +22,7 @@ from catalogue.models import (
     ProductStatus,
     RevisionStatus,
 )
+from standards.models import Standard, StandardVersion, VersionStatus
 
 
 def products_visible_to(user: User | AnonymousUser) -> QuerySet[Product]:
@@ -141,3 +144,77 @@ def conformances_awaiting_review(reviewer: User | None = None) -> QuerySet[Confo
         .select_related("product__supplier", "standard_version__standard")
         .order_by("claimed_at", "pk")
     )
+
+
+def product_detail(pk: int) -> Product:
+    """A product the caller has already found through a scoped selector, loaded again for
+    its detail (after a service changed it)."""
+    return product_detail_queryset(Product.objects.all()).get(pk=pk)
+
+
+def with_submitted_revision(queryset: QuerySet[Product], awaiting: bool) -> QuerySet[Product]:
+    """Products with (or, ``awaiting=False``, without) a revision awaiting review."""
+    submitted = Exists(
+        ProductRevision.objects.filter(product=OuterRef("pk"), status=RevisionStatus.SUBMITTED)
+    )
+    return queryset.filter(submitted if awaiting else ~submitted)
+
+
+def standards_in_force() -> QuerySet[Standard]:
+    """Standards not abolished, by reference: what a category may require or a search filter."""
+    return Standard.objects.filter(abolished_at__isnull=True).order_by("reference")
+
+
+def standards_by_pk(pks) -> dict[int, Standard]:
+    return {s.pk: s for s in Standard.objects.filter(pk__in=sorted(pks))}
+
+
+def claimable_versions() -> list[StandardVersion]:
+    """The adopted versions of standards in force: what a supplier may claim conformance to."""
+    return list(
+        StandardVersion.objects.filter(
+            status=VersionStatus.ADOPTED, standard__abolished_at__isnull=True
+        )
+        .select_related("standard")
+        .order_by("standard__reference")
+    )
+
+
+def adopted_version(reference: str) -> StandardVersion | None:
+    """The adopted version of the standard with this reference, if any."""
+    return (
+        StandardVersion.objects.filter(
+            standard__reference=reference.strip().upper(), status=VersionStatus.ADOPTED
+        )
+        .select_related("standard")
+        .first()
+    )
+
+
+def required_standard_ids(category_ids) -> set[int]:
+    """Standards in force that any of these categories requires."""
+    return set(
+        Category.required_standards.through.objects.filter(
+            category_id__in=sorted(category_ids), standard__abolished_at__isnull=True
+        ).values_list("standard_id", flat=True)
+    )
+
+
+def required_references_by_category() -> dict[int, list[str]]:
+    """Each category's required standards' references, in order."""
+    required: dict[int, list[str]] = defaultdict(list)
+    for category_id, reference in Category.required_standards.through.objects.values_list(
+        "category_id", "standard__reference"
+    ).order_by("standard__reference"):
+        required[category_id].append(reference)
+    return required
+
+
+def categories() -> QuerySet[Category]:
+    """Every category (categories are public)."""
+    return Category.objects.all()
+
+
+def standards() -> QuerySet[Standard]:
+    """Every standard (standards are public)."""
+    return Standard.objects.all()

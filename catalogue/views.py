@@ -5,16 +5,15 @@ from collections import defaultdict
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.models import Organisation, OrganisationKind
+from accounts.models import Organisation
 from accounts.permissions import (
     can_download_evidence,
     can_edit_listings_of,
@@ -26,7 +25,8 @@ from accounts.permissions import (
     may_review_listings_of,
     review_refusal,
 )
-from accounts.selectors import acting_organisation
+from accounts.selectors import acting_organisation, first_organisation_of
+from accounts.selectors import suppliers as all_suppliers
 from catalogue import evidence, imports, search, selectors, services
 from catalogue.categories import CategoryTree
 from catalogue.comparison import compare, comparison_sides
@@ -41,7 +41,6 @@ from catalogue.forms import (
     WithdrawForm,
 )
 from catalogue.models import (
-    Category,
     Conformance,
     ConformanceStatus,
     Product,
@@ -53,10 +52,9 @@ from catalogue.pricing import unit_price_for
 from catalogue.search import SearchParams
 from catalogue.states import CONFORMANCE, PRODUCT, REVISION
 from catalogue.uploads import describe_size, reject_oversized_request
-from core.errors import DomainError
+from core.errors import DomainError, NotFound, NotPermitted
 from core.invariants import present
-from core.pages import pagination, show_domain_error
-from standards.models import Standard, StandardVersion, VersionStatus, standard_in_force
+from core.pages import pagination
 
 SEARCH_PAGE_SIZE = 20
 LISTINGS_PAGE_SIZE = 50
@@ -68,24 +66,22 @@ def _acting_supplier(request) -> Organisation:
     they edit, otherwise the first they edit. Users who edit none are refused."""
     edited = edited_supplier_ids(request.user)
     if not edited:
-        raise PermissionDenied("Only suppliers' listing editors can do this.")
+        raise NotPermitted("Only suppliers' listing editors can do this.")
     acting = acting_organisation(request)
     if acting is not None and acting.pk in edited:
         return acting
-    return present(
-        Organisation.objects.filter(pk__in=edited).order_by("name").first(), "an edited supplier"
-    )
+    return present(first_organisation_of(edited), "an edited supplier")
 
 
 def _require_manager(request) -> None:
     if not can_review_catalogue(request.user):
-        raise PermissionDenied("Only the ICT company's catalogue managers can do this.")
+        raise NotPermitted("Only the ICT company's catalogue managers can do this.")
 
 
 def _require_reviewer_of(request, supplier: Organisation) -> None:
     """Separation of duties: never the reviewer of a supplier one edits."""
     if not may_review_listings_of(request.user, supplier.pk):
-        raise PermissionDenied(review_refusal(request.user, supplier))
+        raise NotPermitted(review_refusal(request.user, supplier))
 
 
 def _visible_product(request, pk: int, *, detail: bool = True) -> Product:
@@ -97,11 +93,7 @@ def _visible_product(request, pk: int, *, detail: bool = True) -> Product:
 
 def _required_standard_ids(tree: CategoryTree, category_id: int) -> set[int]:
     ids = {category_id, *(c.pk for c in tree.ancestors(category_id))}
-    return set(
-        Category.required_standards.through.objects.filter(
-            standard_in_force("standard__"), category_id__in=ids
-        ).values_list("standard_id", flat=True)
-    )
+    return selectors.required_standard_ids(ids)
 
 
 def _conformance_rows(product: Product, tree: CategoryTree) -> list[dict]:
@@ -110,7 +102,7 @@ def _conformance_rows(product: Product, tree: CategoryTree) -> list[dict]:
     for conformance in product.conformances.all():
         by_standard[conformance.standard_version.standard_id].append(conformance)
     required = _required_standard_ids(tree, product.category_id)
-    standards = {s.pk: s for s in Standard.objects.filter(pk__in=set(by_standard) | required)}
+    standards = selectors.standards_by_pk(set(by_standard) | required)
     rows = []
     for standard_id in sorted(standards, key=lambda pk: standards[pk].reference):
         rows.append(
@@ -129,8 +121,8 @@ def _conformance_rows(product: Product, tree: CategoryTree) -> list[dict]:
 @login_required
 def product_list(request):
     """The catalogue: published products, searched, filtered, sorted and paged."""
-    suppliers = Organisation.objects.filter(kind=OrganisationKind.SUPPLIER).order_by("name")
-    standards = Standard.objects.in_force().order_by("reference")
+    suppliers = all_suppliers()
+    standards = selectors.standards_in_force()
     form = SearchForm(request.GET or None, suppliers=suppliers, standards=standards)
     params = SearchParams()
     if form.is_bound and form.is_valid():
@@ -249,11 +241,7 @@ def product_detail(request, pk: int):
 @login_required
 def conformance_evidence(request, pk: int):
     conformance = get_object_or_404(selectors.conformances_visible_to(request.user), pk=pk)
-    try:
-        return evidence.download_response(request.user, conformance)
-    except DomainError as error:
-        show_domain_error(error)
-        raise
+    return evidence.download_response(request.user, conformance)
 
 
 # Supplier self-service.
@@ -319,7 +307,7 @@ def product_create(request):
                 content=form.content(),
             )
         except DomainError as error:
-            show_domain_error(error, form=form)
+            form.add_domain_error(error)
         else:
             messages.success(
                 request, f"{product.name} is saved as a draft. Submit it for review when ready."
@@ -337,7 +325,7 @@ def product_create(request):
 def product_edit(request, pk: int):
     product = _visible_product(request, pk)
     if not can_edit_listings_of(request.user, product.supplier_id):
-        raise PermissionDenied("Only the supplier's listing editors can change its listings.")
+        raise NotPermitted("Only the supplier's listing editors can change its listings.")
     if product.status == ProductStatus.SUBMITTED:
         messages.error(request, "This product is awaiting review: it cannot change until then.")
         return redirect("catalogue:product_detail", pk=product.pk)
@@ -368,7 +356,7 @@ def product_edit(request, pk: int):
                 sku=form.cleaned_data["sku"] if sku_editable else None,
             )
         except DomainError as error:
-            show_domain_error(error, form=form)
+            form.add_domain_error(error)
         else:
             if product.status == ProductStatus.PUBLISHED:
                 messages.success(
@@ -389,12 +377,8 @@ def product_edit(request, pk: int):
 
 def _post_action(request, pk: int, act, success: str):
     product = _visible_product(request, pk, detail=False)
-    try:
-        act(product)
-    except DomainError as error:
-        show_domain_error(error, request=request)
-    else:
-        messages.success(request, success)
+    act(product)
+    messages.success(request, success)
     return redirect("catalogue:product_detail", pk=product.pk)
 
 
@@ -425,7 +409,7 @@ def revision_discard(request, pk: int):
 def product_withdraw(request, pk: int):
     product = _visible_product(request, pk, detail=False)
     if not can_withdraw_product(request.user, product.supplier_id):
-        raise PermissionDenied("Only the supplier or a catalogue manager can withdraw a listing.")
+        raise NotPermitted("Only the supplier or a catalogue manager can withdraw a listing.")
     form = WithdrawForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -433,7 +417,7 @@ def product_withdraw(request, pk: int):
                 product=product, actor=request.user, reason=form.cleaned_data["reason"]
             )
         except DomainError as error:
-            show_domain_error(error, form=form)
+            form.add_domain_error(error)
         else:
             messages.success(request, f"{product.name} is withdrawn from the catalogue.")
             return redirect("catalogue:product_detail", pk=product.pk)
@@ -441,13 +425,7 @@ def product_withdraw(request, pk: int):
 
 
 def _claimable_versions():
-    return list(
-        StandardVersion.objects.filter(
-            standard_in_force("standard__"), status=VersionStatus.ADOPTED
-        )
-        .select_related("standard")
-        .order_by("standard__reference")
-    )
+    return selectors.claimable_versions()
 
 
 @login_required
@@ -455,7 +433,7 @@ def _claimable_versions():
 def conformance_claim(request, pk: int):
     product = _visible_product(request, pk, detail=False)
     if not can_edit_listings_of(request.user, product.supplier_id):
-        raise PermissionDenied("Only the supplier's listing editors can claim conformance.")
+        raise NotPermitted("Only the supplier's listing editors can claim conformance.")
     versions = _claimable_versions()
     size = describe_size(evidence.max_bytes())
     if request.method == "POST":
@@ -464,7 +442,7 @@ def conformance_claim(request, pk: int):
         except DomainError as error:
             form = ConformanceClaimForm(versions=versions, max_size=size)
             form.cleaned_data = {}
-            show_domain_error(error, form=form)
+            form.add_domain_error(error)
             return render(
                 request,
                 "catalogue/conformance_claim.html",
@@ -509,7 +487,7 @@ def product_import(request):
         except DomainError as error:
             form = ImportForm()
             form.cleaned_data = {}
-            show_domain_error(error, form=form)
+            form.add_domain_error(error)
             return render(
                 request, "catalogue/product_import.html", {**context, "form": form}, status=400
             )
@@ -523,7 +501,7 @@ def product_import(request):
             form.add_error("file", rejected.message)
             context["row_errors"] = rejected.row_errors
         except DomainError as error:
-            show_domain_error(error, form=form)
+            form.add_domain_error(error)
         else:
             context["result"] = result
             form = ImportForm()
@@ -534,7 +512,7 @@ def product_import(request):
 @login_required
 def product_import_template(request):
     if not edited_supplier_ids(request.user):
-        raise PermissionDenied("Only suppliers' listing editors can upload listings.")
+        raise NotPermitted("Only suppliers' listing editors can upload listings.")
     response = HttpResponse(imports.template_csv(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="listings-template.csv"'
     return response
@@ -549,7 +527,7 @@ def _product_with_revisions(request, pk: int) -> Product:
         can_edit_listings_of(request.user, product.supplier_id)
         or is_catalogue_manager(request.user)
     ):
-        raise PermissionDenied("Revisions are for the supplier and catalogue managers.")
+        raise NotPermitted("Revisions are for the supplier and catalogue managers.")
     return product
 
 
@@ -565,13 +543,9 @@ def revision_list(request, pk: int):
 @login_required
 def revision_compare(request, pk: int):
     product = _product_with_revisions(request, pk)
-    try:
-        old_key, new_key, old, new = comparison_sides(
-            product, request.GET.get("from"), request.GET.get("to")
-        )
-    except DomainError as error:
-        messages.error(request, error.message)
-        return redirect("catalogue:revision_list", pk=product.pk)
+    old_key, new_key, old, new = comparison_sides(
+        product, request.GET.get("from"), request.GET.get("to")
+    )
     return render(
         request,
         "catalogue/revision_compare.html",
@@ -636,11 +610,9 @@ def review_product(request, pk: int):
                 messages.success(request, f"{product.name}: rejected. The supplier is told why.")
                 return redirect("catalogue:review_queue")
         except DomainError as error:
-            show_domain_error(
-                error, form=reject_form if decision == "reject" else None, request=request
-            )
             if decision != "reject":
-                return redirect("catalogue:review_product", pk=product.pk)
+                raise  # a decision without a form: the refusal's page (core.middleware)
+            reject_form.add_domain_error(error)
     first_publication = product.status == ProductStatus.SUBMITTED
     comparison = None
     if not first_publication:
@@ -687,11 +659,9 @@ def review_conformance(request, pk: int):
                 messages.success(request, "The claim is rejected. The supplier is told why.")
                 return redirect("catalogue:review_queue")
         except DomainError as error:
-            show_domain_error(
-                error, form=reject_form if decision == "reject" else None, request=request
-            )
             if decision != "reject":
-                return redirect("catalogue:review_conformance", pk=conformance.pk)
+                raise  # a decision without a form: the refusal's page (core.middleware)
+            reject_form.add_domain_error(error)
     return render(
         request,
         "catalogue/review_conformance.html",
@@ -713,11 +683,7 @@ def review_conformance(request, pk: int):
 @login_required
 def category_list(request):
     tree = CategoryTree.load()
-    required = defaultdict(list)
-    for category_id, reference in Category.required_standards.through.objects.values_list(
-        "category_id", "standard__reference"
-    ).order_by("standard__reference"):
-        required[category_id].append(reference)
+    required = selectors.required_references_by_category()
     counts = dict(
         search.published(selectors.products_visible_to(request.user))
         .order_by()
@@ -745,14 +711,14 @@ def category_list(request):
 @require_http_methods(["GET", "POST"])
 def category_edit(request, slug: str | None = None):
     if not can_manage_categories(request.user):
-        raise PermissionDenied("Only the ICT company's catalogue managers can change categories.")
+        raise NotPermitted("Only the ICT company's catalogue managers can change categories.")
     tree = CategoryTree.load()
     category = None
     if slug is not None:
         category = next((c for c in tree.by_id.values() if c.slug == slug), None)
         if category is None:
-            raise Http404("No such category.")
-    standards = list(Standard.objects.in_force().order_by("reference"))
+            raise NotFound("No such category.")
+    standards = list(selectors.standards_in_force())
     form = CategoryForm(request.POST or None, tree=tree, category=category, standards=standards)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -787,7 +753,7 @@ def category_edit(request, slug: str | None = None):
                         required_standards=chosen,
                     )
         except DomainError as error:
-            show_domain_error(error, form=form)
+            form.add_domain_error(error)
         else:
             messages.success(request, f"{category.name} is saved.")
             return redirect(reverse("catalogue:category_list"))

@@ -3,7 +3,10 @@
 from typing import TYPE_CHECKING, Any
 
 from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.forms.renderers import TemplatesSetting
+
+from core.errors import DomainError, NotFound, NotPermitted
 
 if TYPE_CHECKING:
     # The mixin is only ever combined with a form: mypy checks it as one.
@@ -53,6 +56,23 @@ class GovukFormMixin(_FormBase):
                 base = css.split(" ")[0] if css else "govuk-input"
                 if f"{base}--error" not in css:
                     widget.attrs["class"] = f"{css} {base}--error".strip()
+
+    #: A service's field name -> this form's field name, where they differ.
+    domain_error_fields: dict[str, str] = {}
+
+    def add_domain_error(self, error: DomainError) -> None:
+        """The one way to put a service's refusal on a form: each message on the field it
+        names (or the form as a whole). A refusal of access is not a form error: it is
+        raised again, for the 403 or 404 page (``core.middleware``)."""
+        if isinstance(error, NotFound | NotPermitted):
+            raise error
+        for name, field_messages in error.errors.items():
+            field = self.domain_error_fields.get(name, name)
+            target = field if field in self.fields else None
+            for message in field_messages:
+                shown = list(self.errors.get(target or NON_FIELD_ERRORS, ()))
+                if message not in shown:
+                    self.add_error(target, message)
 
     def error_list_for_summary(self) -> list[tuple[str, str]]:
         """(anchor, message) pairs for the error summary at the top of the page."""

@@ -1,43 +1,9 @@
-"""Small helpers for page views: a service's refusal shown on the page, and GOV.UK pagination."""
+"""Small helpers for page views: GOV.UK pagination.
 
-from django import forms
-from django.contrib import messages
-from django.core.exceptions import PermissionDenied
-from django.http import Http404
-
-from core.errors import DomainError, NotFound, NotPermitted
-
-
-def add_domain_error(form: forms.BaseForm, error: DomainError) -> None:
-    """Put a service's ``DomainError`` on the form: messages about one of the form's fields
-    go to that field, the rest to the top of the error summary."""
-    for field, field_messages in error.errors.items():
-        target = field if field in form.fields else None
-        for message in field_messages:
-            if target is not None and target not in form.errors:
-                form.add_error(target, message)
-            elif message not in form.non_field_errors():
-                form.add_error(None, message)
-
-
-def show_domain_error(error: DomainError, *, form=None, request=None) -> None:
-    """Show a service's refusal on a page.
-
-    Access refusals become the 403 and 404 pages; any other refusal goes in the GOV.UK
-    error summary: on the form's fields it names (or the form as a whole), or as an
-    error message on the next page when there is no form.
-    """
-    if isinstance(error, NotFound):
-        raise Http404(error.message)
-    if isinstance(error, NotPermitted):
-        raise PermissionDenied(error.message)
-    if form is not None:
-        add_domain_error(form, error)
-        return
-    if request is not None:
-        messages.error(request, error.message)
-        return
-    raise error
+A service's refusal that a view lets through becomes the 400, 403, 404 or 409 page
+(``core.middleware``); on a form it goes on the fields with ``form.add_domain_error``
+(``core.forms``).
+"""
 
 
 def pagination(page, request, *, window: int = 2) -> dict:

@@ -6,7 +6,6 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_POST
 
-from core.errors import DomainError
 from procurement import documents
 from procurement.selectors import documents_visible_to
 
@@ -23,12 +22,8 @@ def document_preview(request, pk: int):
 def document_regenerate(request, pk: int):
     """Issue a new version of a document; the old one stays available."""
     document = get_object_or_404(documents_visible_to(request.user), pk=pk)
-    try:
-        new = documents.document_regenerate(document=document, actor=request.user)
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, f"Version {new.version} of {new.number} is being prepared.")
+    new = documents.document_regenerate(document=document, actor=request.user)
+    messages.success(request, f"Version {new.version} of {new.number} is being prepared.")
     return redirect(request.POST.get("next") or "home")
 
 
@@ -36,10 +31,6 @@ def document_regenerate(request, pk: int):
 @require_POST
 def document_retry(request, pk: int):
     document = get_object_or_404(documents_visible_to(request.user), pk=pk)
-    try:
-        documents.document_retry(document=document, actor=request.user)
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, f"{document.number} is queued to be rendered again.")
+    documents.document_retry(document=document, actor=request.user)
+    messages.success(request, f"{document.number} is queued to be rendered again.")
     return redirect(request.POST.get("next") or "home")

@@ -29,6 +29,8 @@ from accounts.permissions import (
 )
 from catalogue.models import Product
 from catalogue.policies import orderable_products
+from catalogue.selectors import products_visible_to
+from core.errors import NotFound
 from procurement import arithmetic
 from procurement.models import (
     Approval,
@@ -409,6 +411,15 @@ def waiting_for_commercial_lead() -> int:
     return JointRequisition.objects.filter(status=RequisitionStatus.APPROVED).count()
 
 
+def product_for_requisition(user: User, pk: int) -> Product:
+    """The product a requisition is started for, among those the user may see: another
+    supplier's draft is "no such product", the same answer as an id that does not exist."""
+    product = products_visible_to(user).filter(pk=pk).first()
+    if product is None:
+        raise NotFound("There is no such product.", field="product")
+    return product
+
+
 def products_to_requisition(query: str = "") -> QuerySet[Product]:
     """Orderable products (``catalogue.policies``), for the product picker."""
     products = orderable_products().select_related("supplier", "category").order_by("name", "pk")
@@ -456,3 +467,38 @@ def documents_visible_to(user) -> QuerySet[Document]:
 def ocds_releases_published() -> QuerySet[OcdsRelease]:
     """Open contracting data is public to every signed-in user."""
     return OcdsRelease.objects.all()
+
+
+def approvals_prefetch() -> Prefetch:
+    """A participation's approvals with their approvers, in order."""
+    approvals = Approval.objects.select_related("approver").order_by("pk")
+    return Prefetch("approvals", queryset=approvals)
+
+
+def participations_with_approvals_prefetch() -> Prefetch:
+    """A requisition's participations with their forces and approvals, for its API figures.
+
+    Used on requisitions already scoped by ``requisitions_visible_to``."""
+    return Prefetch(
+        "participations",
+        queryset=Participation.objects.select_related("force")
+        .prefetch_related(approvals_prefetch())
+        .order_by("force__name"),
+    )
+
+
+def order_lines_by_force_prefetch() -> Prefetch:
+    """An order's lines with their forces, by force name (on orders already scoped)."""
+    return Prefetch(
+        "lines", queryset=OrderLine.objects.select_related("force").order_by("force__name")
+    )
+
+
+def order_for_response(pk: int) -> Order:
+    """An order a service has just placed for the user, with what its serializer shows."""
+    return Order.objects.select_related("supplier", "joint_requisition").get(pk=pk)
+
+
+def requisition_ids_joined_by(force) -> QuerySet:
+    """The ids of the requisitions the force takes part in (a subquery)."""
+    return Participation.objects.filter(force=force).values("joint_requisition_id")

@@ -2,13 +2,11 @@
 selector, and render. Domain errors are shown in the GOV.UK error summary."""
 
 from decimal import Decimal
-from functools import wraps
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -20,7 +18,6 @@ from catalogue.policies import orderable_problem
 from core.errors import DomainError, NotPermitted
 from core.invariants import present
 from core.money import format_gbp
-from core.pages import add_domain_error
 from procurement import charts, selectors, services
 from procurement.forms import (
     CancelForm,
@@ -69,10 +66,6 @@ def _requisition_or_404(request, pk: int) -> JointRequisition:
     )
 
 
-def _fail(request, error: DomainError):
-    messages.error(request, error.message)
-
-
 # Lists.
 
 
@@ -114,9 +107,7 @@ def requisition_list(request):
     requisitions = selectors.requisitions_visible_to(request.user)
     if organisation is not None and organisation.kind == OrganisationKind.FORCE:
         requisitions = requisitions.filter(
-            pk__in=selectors.Participation.objects.filter(force=organisation).values(
-                "joint_requisition_id"
-            )
+            pk__in=selectors.requisition_ids_joined_by(organisation)
         ) | requisitions.filter(lead_force=organisation)
     elif organisation is not None and organisation.kind == OrganisationKind.SUPPLIER:
         requisitions = requisitions.filter(order__supplier=organisation)
@@ -149,7 +140,7 @@ def requisition_list(request):
 def requisition_create(request):
     force = acting_force(request, Role.BUYER)
     if force is None:
-        raise NotPermittedPage("Only a force's buyer can start a joint requisition.")
+        raise NotPermitted("Only a force's buyer can start a joint requisition.")
     product = None
     product_id = request.GET.get("product") or request.POST.get("product")
     if product_id:
@@ -190,7 +181,7 @@ def requisition_create(request):
                 title=data["title"],
             )
         except DomainError as error:
-            add_domain_error(form, error)
+            form.add_domain_error(error)
         else:
             messages.success(request, "Your joint requisition is open for other forces to join.")
             return redirect("procurement:requisition_detail", pk=requisition.pk)
@@ -200,10 +191,6 @@ def requisition_create(request):
         "procurement/requisition_create.html",
         {"form": form, "product": product, "breaks": breaks, "force": force},
     )
-
-
-class NotPermittedPage(Exception):
-    pass
 
 
 # The requisition page.
@@ -344,7 +331,7 @@ def participation_edit(request, pk: int):
     requisition = _requisition_or_404(request, pk)
     force = acting_force(request, Role.BUYER)
     if force is None:
-        raise NotPermittedPage("Only a force's buyer can take part in a requisition.")
+        raise NotPermitted("Only a force's buyer can take part in a requisition.")
     existing = next((p for p in requisition.participations.all() if p.force_id == force.pk), None)
     changing = existing is not None and existing.status == ParticipationStatus.ACTIVE
     problem = pledging.pledging_problem(
@@ -375,7 +362,7 @@ def participation_edit(request, pk: int):
                     requisition=requisition, user=request.user, force=force, **data
                 )
         except DomainError as error:
-            add_domain_error(form, error)
+            form.add_domain_error(error)
         else:
             messages.success(
                 request,
@@ -412,13 +399,9 @@ def participation_withdraw(request, pk: int):
     if participation is None:
         messages.error(request, "Your force does not take part in this requisition.")
     else:
-        try:
-            services.participation_withdraw(participation=participation, user=request.user)
-        except DomainError as error:
-            _fail(request, error)
-        else:
-            force_name = present(force, "the acting force").name
-            messages.success(request, f"{force_name} has withdrawn from this requisition.")
+        services.participation_withdraw(participation=participation, user=request.user)
+        force_name = present(force, "the acting force").name
+        messages.success(request, f"{force_name} has withdrawn from this requisition.")
     return redirect("procurement:requisition_detail", pk=requisition.pk)
 
 
@@ -426,14 +409,10 @@ def participation_withdraw(request, pk: int):
 @require_POST
 def requisition_close(request, pk: int):
     requisition = _requisition_or_404(request, pk)
-    try:
-        services.requisition_close(requisition=requisition, user=request.user)
-    except DomainError as error:
-        _fail(request, error)
-    else:
-        messages.success(
-            request, "The requisition is closed: each force's finance approver has been asked."
-        )
+    services.requisition_close(requisition=requisition, user=request.user)
+    messages.success(
+        request, "The requisition is closed: each force's finance approver has been asked."
+    )
     return redirect("procurement:requisition_detail", pk=requisition.pk)
 
 
@@ -442,7 +421,7 @@ def requisition_close(request, pk: int):
 def requisition_cancel(request, pk: int):
     requisition = _requisition_or_404(request, pk)
     if not permissions.can_cancel_requisition(request.user, requisition):
-        raise NotPermittedPage(
+        raise NotPermitted(
             "Only a buyer of the lead force or the ICT company's commercial lead can cancel."
         )
     form = CancelForm(request.POST or None)
@@ -452,7 +431,7 @@ def requisition_cancel(request, pk: int):
                 requisition=requisition, user=request.user, reason=form.cleaned_data["reason"]
             )
         except DomainError as error:
-            add_domain_error(form, error)
+            form.add_domain_error(error)
         else:
             messages.success(request, "The requisition has been cancelled.")
             return redirect("procurement:requisition_detail", pk=requisition.pk)
@@ -482,7 +461,7 @@ def requisition_sign_off(request, pk: int):
     reasons, which a split purchase requires."""
     requisition = _requisition_or_404(request, pk)
     if not permissions.can_sign_off_and_award(request.user):
-        raise NotPermittedPage("Only the ICT company's commercial lead can sign off.")
+        raise NotPermitted("Only the ICT company's commercial lead can sign off.")
     form = SignOffForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -490,7 +469,7 @@ def requisition_sign_off(request, pk: int):
                 requisition=requisition, user=request.user, reasons=form.cleaned_data["reasons"]
             )
         except DomainError as error:
-            add_domain_error(form, error)
+            form.add_domain_error(error)
         else:
             messages.success(request, "You have signed off this requisition: it can be awarded.")
             return redirect("procurement:requisition_detail", pk=requisition.pk)
@@ -505,11 +484,7 @@ def requisition_sign_off(request, pk: int):
 @require_POST
 def requisition_award(request, pk: int):
     requisition = _requisition_or_404(request, pk)
-    try:
-        order = services.requisition_award(requisition=requisition, user=request.user)
-    except DomainError as error:
-        _fail(request, error)
-        return redirect("procurement:requisition_detail", pk=requisition.pk)
+    order = services.requisition_award(requisition=requisition, user=request.user)
     messages.success(
         request, f"Awarded: order {order.number} is placed and its documents are requested."
     )
@@ -522,7 +497,7 @@ def requisition_award(request, pk: int):
 @login_required
 def approval_queue(request):
     if not permissions.forces_where(request.user, Role.FINANCE):
-        raise NotPermittedPage("The approval queue is for forces' finance approvers.")
+        raise NotPermitted("The approval queue is for forces' finance approvers.")
     rows = []
     for participation in selectors.approval_queue_for(request.user):
         amount = services.share_with_vat(participation)
@@ -558,7 +533,7 @@ def participation_decide(request, pk: int):
         pk=pk,
     )
     if not permissions.can_decide_share(request.user, participation):
-        raise NotPermittedPage(
+        raise NotPermitted(
             f"Only a finance approver of {participation.force.name} can decide on its share."
         )
     form = DecisionForm(request.POST or None)
@@ -575,7 +550,7 @@ def participation_decide(request, pk: int):
                 comment=form.cleaned_data["comment"],
             )
         except DomainError as error:
-            add_domain_error(form, error)
+            form.add_domain_error(error)
         else:
             participation.refresh_from_db()
             if approval.decision == "reject":
@@ -622,24 +597,18 @@ def participation_release(request, pk: int):
     participation = get_object_or_404(selectors.participations_visible_to(request.user), pk=pk)
     form = ReleaseForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
-    try:
-        services.participation_release(
-            participation=participation, user=request.user, reason=reason
-        )
-    except DomainError as error:
-        _fail(request, error)
-    else:
-        messages.success(
-            request,
-            f"{participation.force.name} has been released: the other shares are re-priced.",
-        )
+    services.participation_release(participation=participation, user=request.user, reason=reason)
+    messages.success(
+        request,
+        f"{participation.force.name} has been released: the other shares are re-priced.",
+    )
     return redirect("procurement:requisition_detail", pk=participation.joint_requisition_id)
 
 
 @login_required
 def commercial_queue(request):
     if not permissions.is_commercial_lead(request.user):
-        raise NotPermittedPage("This queue is for the ICT company's commercial leads.")
+        raise NotPermitted("This queue is for the ICT company's commercial leads.")
     queues = selectors.commercial_queue()
     awaiting_approval = list(queues["awaiting_approval"])
     blocked = approval_policy.blocked_requisition_ids(awaiting_approval)
@@ -692,20 +661,3 @@ def order_detail(request, pk: int):
             "can_retry_documents": permissions.can_retry_documents(request.user),
         },
     )
-
-
-def handle_not_permitted(view):
-    """Turn ``NotPermittedPage`` into the 403 page with its reason."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except (NotPermittedPage, NotPermitted) as error:
-            return render(
-                request, "procurement/not_permitted.html", {"reason": str(error)}, status=403
-            )
-        except ValueError as error:  # e.g. a malformed id in a query string
-            raise Http404(str(error)) from error
-
-    return wrapper

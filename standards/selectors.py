@@ -384,3 +384,8 @@ def proposals_by_status(proposals: QuerySet[Proposal]) -> dict[str, int]:
     for status, count in proposals.order_by().values_list("status").annotate(n=Count("pk")):
         counts[status] = count
     return counts
+
+
+def standards() -> QuerySet[Standard]:
+    """Every standard, abolished too (standards are public): for matching a reference."""
+    return Standard.objects.all()

@@ -4,8 +4,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,9 +16,8 @@ from accounts.permissions import (
     is_standards_secretary,
     proposer_organisations,
 )
-from core.errors import DomainError, NotPermitted
+from core.errors import DomainError, NotFound, NotPermitted
 from core.invariants import present
-from core.pages import add_domain_error
 from standards import charts, selectors, services
 from standards.forms import BallotForm, CloseForm, CommentForm, ProposalForm, WindowForm
 from standards.models import (
@@ -114,7 +111,7 @@ def standard_list(request):
 def standard_detail(request, reference: str):
     standard = selectors.standard_history(request.user, reference)
     if standard is None:
-        raise Http404("No such standard.")
+        raise NotFound("No such standard.")
     versions: list[dict[str, Any]] = []
     for version in standard.versions.all():
         conformances = list(version.conformances.all())
@@ -168,7 +165,7 @@ def proposal_list(request):
 def proposal_create(request):
     organisations = proposer_organisations(request.user)
     if not organisations:
-        raise PermissionDenied(
+        raise NotPermitted(
             "Only a force's delegate or the standards secretary may propose a change."
         )
     initial = {}
@@ -181,7 +178,7 @@ def proposal_create(request):
         try:
             proposal = services.proposal_create(proposer=request.user, **form.service_arguments())
         except DomainError as error:
-            add_domain_error(form, error)
+            form.add_domain_error(error)
             status = error.status_code
         else:
             messages.success(request, "Your proposal has been saved as a draft.")
@@ -196,7 +193,7 @@ def proposal_create(request):
 def proposal_edit(request, pk: int):
     proposal = _visible_proposal(request, pk)
     if not can_edit(request.user, proposal):
-        raise PermissionDenied("Only the proposer or the standards secretary may edit a draft.")
+        raise NotPermitted("Only the proposer or the standards secretary may edit a draft.")
     if proposal.status != ProposalStatus.DRAFT:
         messages.error(request, "Only a draft can be edited.")
         return redirect("standards:proposal_detail", pk=proposal.pk)
@@ -210,7 +207,7 @@ def proposal_edit(request, pk: int):
         try:
             services.proposal_update(proposal=proposal, actor=request.user, **changes)
         except DomainError as error:
-            add_domain_error(form, error)
+            form.add_domain_error(error)
             status = error.status_code
         else:
             messages.success(request, "The draft has been saved.")
@@ -364,7 +361,7 @@ def proposal_vote(request, pk: int):
                 force=force,
             )
         except DomainError as error:
-            add_domain_error(form, error)
+            form.add_domain_error(error)
             status = error.status_code
         else:
             messages.success(
@@ -392,7 +389,7 @@ def proposal_comment(request, pk: int):
                 organisation=form.organisation(),
             )
         except DomainError as error:
-            add_domain_error(form, error)
+            form.add_domain_error(error)
             status = error.status_code
         else:
             messages.success(request, "Your comment has been published.")
@@ -406,10 +403,10 @@ def proposal_comment(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def proposal_transition(request, pk: int, step: str):
     if step not in TRANSITION_STEPS:
-        raise Http404("No such step.")
+        raise NotFound("No such step.")
     proposal = _visible_proposal(request, pk)
     if not is_standards_secretary(request.user):
-        raise PermissionDenied("Only the standards secretary may do this.")
+        raise NotPermitted("Only the standards secretary may do this.")
     spec = TRANSITION_STEPS[step]
     if request.method == "GET" and spec["to"] not in PROPOSAL.targets(proposal):
         messages.error(
@@ -426,9 +423,8 @@ def proposal_transition(request, pk: int, step: str):
             _run_step(step, proposal, request.user, form)
         except DomainError as error:
             if form is None:
-                messages.error(request, error.message)
-                return redirect("standards:proposal_detail", pk=proposal.pk)
-            add_domain_error(form, error)
+                raise  # a step without a form: the refusal's page (core.middleware)
+            form.add_domain_error(error)
             status = error.status_code
         else:
             proposal.refresh_from_db()
@@ -478,7 +474,7 @@ def _outcome(proposal) -> str:
 def delegate_dashboard(request):
     forces = delegate_forces(request.user)
     if not forces:
-        raise PermissionDenied("This page is for forces' delegates.")
+        raise NotPermitted("This page is for forces' delegates.")
     ballots = selectors.ballots_for(request.user)
     return render(
         request,

@@ -1,14 +1,13 @@
 from django.contrib.auth import authenticate
 from drf_spectacular.utils import extend_schema
 from rest_framework import status, viewsets
-from rest_framework.authtoken.models import Token
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from accounts import notifications
+from accounts import notifications, services
 from accounts.api.serializers import (
     MeSerializer,
     NotificationDeliverySerializer,
@@ -40,8 +39,7 @@ class TokenView(APIView):
         )
         if user is None or not user.is_active:
             raise DomainError("Unable to sign in with this email address and password.")
-        token, _ = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key})
+        return Response({"token": services.api_token_issue(user=user)})
 
 
 class TokenRevokeView(APIView):
@@ -51,7 +49,7 @@ class TokenRevokeView(APIView):
 
     @extend_schema(request=None, responses={204: None})
     def delete(self, request):
-        Token.objects.filter(user=request.user).delete()
+        services.api_token_revoke(user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -3,19 +3,16 @@
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
-from catalogue import search
+from catalogue import search, selectors
 from catalogue.forms import SearchCleaning
 from catalogue.models import (
     Conformance,
     ConformanceStatus,
     Product,
-    ProductRevision,
     ProductStatus,
-    RevisionStatus,
 )
 from core.api import IdFilter
 from core.limits import MAX_PRICED_QUANTITY, MONEY_DIGITS, SMALLEST_PRICE
@@ -114,12 +111,7 @@ class ProductFilter(django_filters.FilterSet):
         if data.get("status"):
             queryset = queryset.filter(status=data["status"])
         if data.get("awaiting_review") is not None:
-            submitted = Exists(
-                ProductRevision.objects.filter(
-                    product=OuterRef("pk"), status=RevisionStatus.SUBMITTED
-                )
-            )
-            queryset = queryset.filter(submitted if data["awaiting_review"] else ~submitted)
+            queryset = selectors.with_submitted_revision(queryset, data["awaiting_review"])
         similar = bool(getattr(self.request, "catalogue_similar_search", False))
         return search.apply(
             queryset, self.form.search_params(), tree=self.form.tree, similar=similar

@@ -6,6 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.permissions import can_download_evidence, can_edit_listings_of, is_catalogue_manager
+from catalogue import selectors
 from catalogue.categories import CategoryTree
 from catalogue.content import (
     ProductContent,
@@ -61,13 +62,13 @@ class CategoryWriteSerializer(serializers.Serializer):
     # DRF's metaclass takes declared fields off the class; the stubs see Field.parent.
     parent = serializers.SlugRelatedField(  # type: ignore[assignment]
         slug_field="slug",
-        queryset=Category.objects.all(),
+        queryset=selectors.categories(),
         required=False,
         allow_null=True,
         help_text="The parent category's slug; null for a top-level category.",
     )
     required_standards = serializers.SlugRelatedField(
-        slug_field="reference", queryset=Standard.objects.all(), many=True, required=False
+        slug_field="reference", queryset=selectors.standards(), many=True, required=False
     )
 
 

@@ -8,13 +8,14 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from accounts.models import Organisation, OrganisationKind
+from accounts.models import Organisation
 from accounts.permissions import (
     can_edit_listings_of,
     can_manage_categories,
     edited_supplier_ids,
     is_catalogue_manager,
 )
+from accounts.selectors import organisation_with_pk, supplier_with_slug
 from catalogue import evidence, imports, search, selectors, services
 from catalogue.api.filters import ConformanceFilter, ProductFilter
 from catalogue.api.serializers import (
@@ -39,7 +40,6 @@ from catalogue.uploads import reject_oversized_request
 from core.api import Pagination
 from core.errors import DomainError, NotFound, NotPermitted
 from core.invariants import present
-from standards.models import StandardVersion, VersionStatus
 
 
 class ProductPagination(Pagination):
@@ -209,7 +209,7 @@ class ProductViewSet(
         return context
 
     def _detail(self, product: Product, status_code: int = status.HTTP_200_OK) -> Response:
-        product = selectors.product_detail_queryset(Product.objects.all()).get(pk=product.pk)
+        product = selectors.product_detail(product.pk)
         context = self.get_serializer_context()
         context["open_revision"] = selectors.open_revision(product)
         return Response(ProductDetailSerializer(product, context=context).data, status=status_code)
@@ -254,9 +254,7 @@ class ProductViewSet(
         if not edited:
             raise NotPermitted("Only suppliers' listing editors can create products.")
         if slug:
-            supplier = Organisation.objects.filter(
-                kind=OrganisationKind.SUPPLIER, slug=slug
-            ).first()
+            supplier = supplier_with_slug(slug)
             if supplier is None:
                 raise DomainError(f"No supplier has the identifier {slug!r}.", field="supplier")
             if supplier.pk not in edited:
@@ -266,7 +264,7 @@ class ProductViewSet(
             raise DomainError(
                 "You edit listings for more than one supplier: say which.", field="supplier"
             )
-        return Organisation.objects.get(pk=next(iter(edited)))
+        return organisation_with_pk(next(iter(edited)))
 
     @extend_schema(request=ProductWriteSerializer, responses={201: ProductDetailSerializer})
     def create(self, request, *args, **kwargs):
@@ -463,14 +461,7 @@ class ConformanceViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet)
         product = selectors.products_visible_to(request.user).filter(pk=data["product"]).first()
         if product is None:
             raise NotFound("No such product.", field="product")
-        version = (
-            StandardVersion.objects.filter(
-                standard__reference=data["standard"].strip().upper(),
-                status=VersionStatus.ADOPTED,
-            )
-            .select_related("standard")
-            .first()
-        )
+        version = selectors.adopted_version(data["standard"])
         if version is None:
             raise DomainError(
                 f"No standard in force has the reference {data['standard']!r}.", field="standard"

@@ -1,7 +1,7 @@
 """The joint requisitions API: the same selectors, rules and services as the pages."""
 
 import django_filters
-from django.db.models import Prefetch, Q
+from django.db.models import Q
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -9,7 +9,6 @@ from rest_framework.response import Response
 
 from accounts import permissions
 from accounts.models import Organisation, Role
-from catalogue.models import Product
 from core.api import IdFilter
 from core.errors import DomainError, NotPermitted
 from procurement import selectors, services
@@ -26,10 +25,8 @@ from procurement.api.serializers import (
     SignOffSerializer,
 )
 from procurement.models import (
-    Approval,
     JointRequisition,
     Order,
-    OrderLine,
     OrderStatus,
     Participation,
     ParticipationStatus,
@@ -109,12 +106,6 @@ class OrderFilter(django_filters.FilterSet):
         return queryset.filter(lines__force__slug=value).distinct()
 
 
-def _approvals_prefetch(prefix: str = "") -> Prefetch:
-    return Prefetch(
-        f"{prefix}approvals", queryset=Approval.objects.select_related("approver").order_by("pk")
-    )
-
-
 @extend_schema_view(
     list=extend_schema(summary="Joint requisitions visible to you"),
     retrieve=extend_schema(
@@ -130,14 +121,7 @@ class JointRequisitionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelVie
         return (
             selectors.requisitions_visible_to(self.request.user)
             .select_related("product__supplier", "order")
-            .prefetch_related(
-                Prefetch(
-                    "participations",
-                    queryset=Participation.objects.select_related("force")
-                    .prefetch_related(_approvals_prefetch())
-                    .order_by("force__name"),
-                ),
-            )
+            .prefetch_related(selectors.participations_with_approvals_prefetch())
             .order_by("-created_at", "-pk")
         )
 
@@ -158,9 +142,7 @@ class JointRequisitionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelVie
         data.is_valid(raise_exception=True)
         values = data.validated_data
         force = resolve_force(request.user, values.get("force"))
-        product = Product.objects.filter(pk=values["product"]).first()
-        if product is None:
-            raise DomainError("There is no such product.", field="product")
+        product = selectors.product_for_requisition(request.user, values["product"])
         requisition = services.requisition_start(
             user=request.user,
             force=force,
@@ -241,7 +223,7 @@ class JointRequisitionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelVie
     def award(self, request, pk=None):
         requisition = self.get_object()
         order = services.requisition_award(requisition=requisition, user=request.user)
-        order = Order.objects.select_related("supplier", "joint_requisition").get(pk=order.pk)
+        order = selectors.order_for_response(order.pk)
         return Response(
             OrderSerializer(order, context=self.get_serializer_context()).data,
             status=status.HTTP_201_CREATED,
@@ -264,7 +246,9 @@ class JointRequisitionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelVie
 
 
 def _participations(user):
-    return selectors.participations_visible_to(user).prefetch_related(_approvals_prefetch())
+    return selectors.participations_visible_to(user).prefetch_related(
+        selectors.approvals_prefetch()
+    )
 
 
 @extend_schema_view(
@@ -380,11 +364,6 @@ class OrderViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         return (
             selectors.orders_visible_to(self.request.user)
-            .prefetch_related(
-                Prefetch(
-                    "lines",
-                    queryset=OrderLine.objects.select_related("force").order_by("force__name"),
-                )
-            )
+            .prefetch_related(selectors.order_lines_by_force_prefetch())
             .order_by("-created_at", "-pk")
         )

@@ -2,9 +2,10 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
-from accounts.models import Organisation, OrganisationKind
+from accounts.selectors import forces, organisations
 from core.limits import MAX_COMMENT_LENGTH
 from standards import policies
+from standards import selectors as standards_selectors
 from standards.models import (
     Domain,
     Proposal,
@@ -127,7 +128,7 @@ class ProposalCreateSerializer(serializers.Serializer):
     action = serializers.ChoiceField(choices=ProposalAction.choices)
     standard = serializers.SlugRelatedField(
         slug_field="reference",
-        queryset=Standard.objects.all(),
+        queryset=standards_selectors.standards(),
         required=False,
         allow_null=True,
         error_messages={"does_not_exist": "There is no standard {value}."},
@@ -145,7 +146,7 @@ class ProposalCreateSerializer(serializers.Serializer):
     rationale = serializers.CharField()
     organisation = serializers.SlugRelatedField(
         slug_field="slug",
-        queryset=Organisation.objects.all(),
+        queryset=organisations(),
         required=False,
         allow_null=True,
         help_text="Where you propose from, if you are a delegate of several forces.",
@@ -196,7 +197,7 @@ class CommentCreateSerializer(serializers.Serializer):
     body = serializers.CharField(max_length=MAX_COMMENT_LENGTH)
     organisation = serializers.SlugRelatedField(
         slug_field="slug",
-        queryset=Organisation.objects.filter(kind=OrganisationKind.FORCE),
+        queryset=forces(),
         required=False,
         allow_null=True,
         help_text="The force you comment for, if you are a member of several.",
@@ -219,7 +220,7 @@ class VoteCastSerializer(serializers.Serializer):
     )
     force = serializers.SlugRelatedField(
         slug_field="slug",
-        queryset=Organisation.objects.filter(kind=OrganisationKind.FORCE),
+        queryset=forces(),
         required=False,
         allow_null=True,
         error_messages={"does_not_exist": "There is no force {value}."},

@@ -5,6 +5,7 @@ from html import unescape
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from pytest_django.asserts import assertTemplateUsed
 
 from accounts.models import Role
 from accounts.navigation import ROLE_CAPABILITIES
@@ -319,15 +320,15 @@ def test_submit_and_withdraw_buttons(client, draft, supplier_editor, catalogue_m
     assert Product.objects.get(pk=draft.pk).status == "withdrawn"
 
 
-def test_submitting_twice_shows_the_refusal_in_the_error_summary(client, draft, supplier_editor):
+def test_submitting_twice_is_a_conflict_page_that_gives_the_reason(client, draft, supplier_editor):
     client.force_login(supplier_editor)
     client.post(reverse("catalogue:product_submit", args=[draft.pk]))
 
-    response = client.post(reverse("catalogue:product_submit", args=[draft.pk]), follow=True)
+    response = client.post(reverse("catalogue:product_submit", args=[draft.pk]))
 
-    html = unescape(response.content.decode())
-    assert "There is a problem" in html
-    assert "cannot become submitted" in html
+    assert response.status_code == 409
+    assertTemplateUsed(response, "409.html")
+    assert "cannot become submitted" in unescape(response.content.decode())
 
 
 def test_another_supplier_cannot_submit_or_withdraw(client, draft, other_supplier_editor):

@@ -79,7 +79,6 @@ def test_a_buyer_creates_a_requisition_with_their_forces_participation(api, buye
         ({"closes_at": "yesterday"}, "closes_at"),
         ({"closes_at": "2020-01-01T00:00:00Z"}, "closes_at"),
         ({"delivery_address": ""}, "delivery_address"),
-        ({"product": 999999}, "product"),
         ({"product": "abc"}, "product"),
     ],
 )
@@ -90,14 +89,24 @@ def test_bad_input_is_a_clear_400_and_creates_nothing(api, buyer, product, chang
     assert not JointRequisition.objects.exists()
 
 
+def test_a_missing_product_is_a_404_and_creates_nothing(api, buyer, product):
+    response = api.as_user(buyer).post(
+        "/api/v1/joint-requisitions/", {**body(product), "product": 999999}
+    )
+
+    assert_error(response, 404, "product")
+    assert response.json()["detail"] == "There is no such product."
+    assert not JointRequisition.objects.exists()
+
+
 @pytest.mark.parametrize("status", ["draft", "submitted", "withdrawn", "rejected"])
-def test_a_product_that_is_not_published_is_refused(api, buyer, status):
+def test_a_product_that_is_not_published_is_no_such_product_to_a_buyer(api, buyer, status):
     product = ProductFactory(status=status)
 
     response = api.as_user(buyer).post("/api/v1/joint-requisitions/", body(product))
 
-    assert_error(response, 400, "product")
-    assert "not published" in response.json()["detail"]
+    assert_error(response, 404, "product")
+    assert response.json()["detail"] == "There is no such product."
 
 
 @pytest.mark.parametrize(
@@ -521,3 +530,19 @@ def test_participations_list_is_scoped_and_filterable(
     assert {p["joint_requisition"] for p in outsider["results"]} == set()  # closed: hidden
     assert Participation.objects.count() == 2
     assert Order.objects.count() == 0
+
+
+def test_another_suppliers_draft_is_a_404_indistinguishable_from_a_missing_product(
+    api, buyer, other_supplier
+):
+    draft = ProductFactory(supplier=other_supplier, status="draft", published_at=None)
+    missing_pk = draft.pk + 1000
+    client = api.as_user(buyer)
+
+    hidden = client.post("/api/v1/joint-requisitions/", {**body(draft), "product": draft.pk})
+    missing = client.post("/api/v1/joint-requisitions/", {**body(draft), "product": missing_pk})
+
+    assert_error(hidden, 404, "product")
+    assert hidden.status_code == missing.status_code
+    assert hidden.json() == missing.json()
+    assert draft.name not in hidden.content.decode()
