@@ -8,7 +8,10 @@ locked and changed its own rows (the head is always the last lock taken).
 
 import hashlib
 import json
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -20,6 +23,12 @@ from accounts.models import AuditChainHead, AuditEvent, Organisation, User
 GENESIS_HASH = "0" * 64
 
 
+class AuditAction(StrEnum):
+    """What an event records, as ``<object>.<what happened>``. Each app lists its own actions
+    in a subclass (``procurement.audit_actions.ProcurementAudit``); :func:`record` takes
+    nothing else, so an action is named once and can be searched for."""
+
+
 def to_json(value: Any) -> Any:
     """Normalise a value to plain JSON (Decimals and dates as strings), as it is stored."""
     return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
@@ -28,10 +37,10 @@ def to_json(value: Any) -> Any:
 def snapshot(instance: models.Model, fields: list[str] | None = None) -> dict[str, Any]:
     """The concrete field values of a model instance, for an event's before/after."""
     data = {}
-    for field in instance._meta.concrete_fields:
-        if fields is not None and field.name not in fields:
+    for model_field in instance._meta.concrete_fields:
+        if fields is not None and model_field.name not in fields:
             continue
-        data[field.attname] = field.value_from_object(instance)
+        data[model_field.attname] = model_field.value_from_object(instance)
     return to_json(data)
 
 
@@ -85,7 +94,7 @@ def _hash_of(event: AuditEvent) -> str:
 def record(
     *,
     actor: User | None,
-    action: str,
+    action: AuditAction,
     obj: models.Model | None = None,
     organisation: Organisation | None = None,
     before: Any = None,
@@ -94,6 +103,8 @@ def record(
     object_id: str | int | None = None,
 ) -> AuditEvent:
     """Append one event to the chain. Runs inside the caller's transaction."""
+    if not isinstance(action, AuditAction):
+        raise TypeError(f"An audit action is an AuditAction member, not {action!r}.")
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = obj.pk if object_id is None else object_id
@@ -108,7 +119,7 @@ def record(
         actor=actor,
         actor_label=actor.email if actor else "system",
         organisation=organisation,
-        action=action,
+        action=action.value,
         object_type=object_type,
         object_id=str(object_id if object_id is not None else ""),
         before=to_json(before),
@@ -121,6 +132,78 @@ def record(
     head.hash = event.hash
     head.save(update_fields=["sequence", "hash"])
     return event
+
+
+@dataclass
+class AuditedChange:
+    """What :func:`audited` records when its block ends: ``details`` are added to the after
+    state (what the row alone does not say: shares, reasons, counts)."""
+
+    before: Any
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@contextmanager
+def audited(
+    instance: models.Model,
+    *,
+    actor: User | None,
+    action: AuditAction,
+    organisation: Organisation | None = None,
+    fields: list[str] | None = None,
+    state: Callable[[Any], Any] | None = None,
+    only_changes: bool = False,
+) -> Iterator[AuditedChange]:
+    """One audited change: the state before, the block that changes and saves (or deletes)
+    the instance, then one event with the state after. An exception in the block records
+    nothing. ``state`` replaces the snapshot of ``fields`` where an event says more than one
+    row (a product with its price breaks); ``only_changes`` records only the fields that
+    changed, and no event when none did."""
+    state_of = state or (lambda obj: snapshot(obj, fields))
+    object_type, object_id = instance._meta.label_lower, instance.pk
+    change = AuditedChange(before=state_of(instance))
+    yield change
+    deleted = instance.pk is None
+    before, after = change.before, None if deleted else state_of(instance)
+    if only_changes and isinstance(before, dict) and isinstance(after, dict):
+        before, after = (
+            {k: v for k, v in before.items() if after.get(k) != v},
+            {k: v for k, v in after.items() if before.get(k) != v},
+        )
+        if not before and not after and not change.details:
+            return
+    if change.details:
+        after = {**(after or {}), **to_json(change.details)}
+    record(
+        actor=actor,
+        action=action,
+        object_type=object_type,
+        object_id=object_id if deleted else instance.pk,
+        organisation=organisation,
+        before=before,
+        after=after,
+    )
+
+
+def audited_update(
+    instance: models.Model,
+    *,
+    actor: User | None,
+    action: AuditAction,
+    changes: dict[str, Any],
+    organisation: Organisation | None = None,
+    fields: list[str] | None = None,
+    details: dict[str, Any] | None = None,
+) -> models.Model:
+    """Set ``changes`` on an instance the caller has locked and checked, save and audit it."""
+    with audited(
+        instance, actor=actor, action=action, organisation=organisation, fields=fields
+    ) as change:
+        for name, value in changes.items():
+            setattr(instance, name, value)
+        instance.save()
+        change.details.update(details or {})
+    return instance
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.audit_actions import AccountsAudit
 from accounts.models import DeliveryStatus, NotificationDelivery, User
 from accounts.permissions import can_see_notifications
 from accounts.states import DELIVERY
@@ -112,7 +113,10 @@ def delivery_attempt(*, delivery_id: int) -> NotificationDelivery | None:
             if delivery.attempts >= MAX_ATTEMPTS:
                 # Given up: audited, so that the failure is on the record as well as listed.
                 return DELIVERY.apply(
-                    delivery, DeliveryStatus.FAILED, actor=None, action="notification.failed"
+                    delivery,
+                    DeliveryStatus.FAILED,
+                    actor=None,
+                    action=AccountsAudit.NOTIFICATION_FAILED,
                 )
             return DELIVERY.change(delivery, DeliveryStatus.RETRYING)
         return DELIVERY.change(delivery, DeliveryStatus.SENT, changes={"sent_at": timezone.now()})
@@ -137,7 +141,7 @@ def delivery_retry(*, delivery: NotificationDelivery, actor: User) -> Notificati
         locked,
         DeliveryStatus.QUEUED,
         actor=actor,
-        action="notification.retried",
+        action=AccountsAudit.NOTIFICATION_RETRIED,
         changes={"attempts": 0},
     )
     transaction.on_commit(lambda: deliver_notification.delay(locked.pk))

@@ -7,6 +7,7 @@ from django.db import transaction
 from rest_framework.authtoken.models import Token
 
 from accounts import audit
+from accounts.audit_actions import AccountsAudit
 from accounts.models import Membership, Organisation, User
 from accounts.permissions import forget_memberships, role_conflict
 from core.errors import DomainError
@@ -47,7 +48,7 @@ def membership_create(
     membership.save()
     audit.record(
         actor=actor,
-        action="membership.created",
+        action=AccountsAudit.MEMBERSHIP_CREATED,
         obj=membership,
         organisation=organisation,
         after=audit.snapshot(membership),
@@ -65,23 +66,20 @@ def membership_update(
     approval_limit: Decimal | None = None,
 ) -> Membership:
     locked = Membership.objects.select_for_update().get(pk=membership.pk)
-    before = audit.snapshot(locked)
-    if role is not None:
-        locked.role = role
-    locked.approval_limit = approval_limit
-    _validated(locked)
-    _refuse_conflict(
-        locked.user, organisation=locked.organisation, role=locked.role, replacing=locked.pk
-    )
-    locked.save()
-    audit.record(
+    with audit.audited(
+        locked,
         actor=actor,
-        action="membership.updated",
-        obj=locked,
+        action=AccountsAudit.MEMBERSHIP_UPDATED,
         organisation=locked.organisation,
-        before=before,
-        after=audit.snapshot(locked),
-    )
+    ):
+        if role is not None:
+            locked.role = role
+        locked.approval_limit = approval_limit
+        _validated(locked)
+        _refuse_conflict(
+            locked.user, organisation=locked.organisation, role=locked.role, replacing=locked.pk
+        )
+        locked.save()
     forget_memberships(locked.user)
     return locked
 
@@ -89,17 +87,14 @@ def membership_update(
 @transaction.atomic
 def membership_delete(*, membership: Membership, actor: User | None) -> None:
     locked = Membership.objects.select_for_update().get(pk=membership.pk)
-    before = audit.snapshot(locked)
-    pk, organisation, user = locked.pk, locked.organisation, locked.user
-    locked.delete()
-    audit.record(
+    user = locked.user
+    with audit.audited(
+        locked,
         actor=actor,
-        action="membership.deleted",
-        object_type=Membership._meta.label_lower,
-        object_id=pk,
-        organisation=organisation,
-        before=before,
-    )
+        action=AccountsAudit.MEMBERSHIP_DELETED,
+        organisation=locked.organisation,
+    ):
+        locked.delete()
     forget_memberships(user)
 
 

@@ -19,6 +19,7 @@ from django.db import transaction
 from accounts import audit
 from accounts.models import Organisation, OrganisationKind, User
 from catalogue import services
+from catalogue.audit_actions import CatalogueAudit
 from catalogue.categories import CategoryTree
 from catalogue.content import ProductContent, content_errors, parse_money
 from catalogue.models import Product, ProductRevision, ProductStatus, RevisionStatus, Unit
@@ -368,7 +369,7 @@ def import_products(*, supplier: Organisation, actor: User, upload: UploadedFile
             (result.revised if row.action == "revise" else result.updated).append(row.sku)
     audit.record(
         actor=actor,
-        action="product.imported",
+        action=CatalogueAudit.PRODUCT_IMPORTED,
         object_type="catalogue.productimport",
         object_id=digest[:16],
         organisation=supplier,

@@ -21,6 +21,7 @@ from django.utils import timezone
 from accounts import audit
 from accounts.models import User
 from catalogue import compliance
+from catalogue.audit_actions import CatalogueAudit
 from catalogue.models import Conformance, ConformanceStatus
 from catalogue.states import CONFORMANCE
 from standards.models import Standard, StandardVersion
@@ -62,7 +63,7 @@ def schedule_lapse_on_supersession(
     _audit_conformances(
         to_schedule,
         actor=actor,
-        action="conformance.lapse_scheduled",
+        action=CatalogueAudit.CONFORMANCE_LAPSE_SCHEDULED,
         before=previous,
         fields=["lapses_at"],
         note={"superseded_by": str(successor)},
@@ -113,7 +114,7 @@ def _lapse(
     _audit_conformances(
         conformances,
         actor=actor,
-        action="conformance.lapsed",
+        action=CatalogueAudit.CONFORMANCE_LAPSED,
         before=before,
         fields=fields,
         note={"why": why},
@@ -124,7 +125,7 @@ def _audit_conformances(
     conformances: list[Conformance],
     *,
     actor: User | None,
-    action: str,
+    action: CatalogueAudit,
     before: dict[int, dict],
     fields: list[str],
     note: dict[str, Any],

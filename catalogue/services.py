@@ -26,6 +26,7 @@ from accounts.permissions import (
     review_refusal,
 )
 from catalogue import compliance, evidence
+from catalogue.audit_actions import CatalogueAudit
 from catalogue.categories import CategoryTree
 from catalogue.content import ProductContent, content_errors
 from catalogue.models import (
@@ -213,7 +214,10 @@ def category_create(
     category.save()
     category.required_standards.set(list(required_standards))
     audit.record(
-        actor=actor, action="category.created", obj=category, after=_category_snapshot(category)
+        actor=actor,
+        action=CatalogueAudit.CATEGORY_CREATED,
+        obj=category,
+        after=_category_snapshot(category),
     )
     return category
 
@@ -258,7 +262,7 @@ def category_update(
         compliance.refresh(_products_under(tree.descendant_ids(locked.pk)))
     audit.record(
         actor=actor,
-        action="category.updated",
+        action=CatalogueAudit.CATEGORY_UPDATED,
         obj=locked,
         before=before,
         after=_category_snapshot(locked),
@@ -295,7 +299,7 @@ def category_move(*, category: Category, new_parent: Category | None, actor: Use
     compliance.refresh(_products_under(subtree))
     audit.record(
         actor=actor,
-        action="category.moved",
+        action=CatalogueAudit.CATEGORY_MOVED,
         obj=locked,
         before=before,
         after={"parent": locked.parent_id},
@@ -334,7 +338,7 @@ def product_create(
     refresh_search_vectors([product.pk])
     audit.record(
         actor=actor,
-        action="product.created",
+        action=CatalogueAudit.PRODUCT_CREATED,
         obj=product,
         organisation=supplier,
         after=_product_snapshot(product, breaks),
@@ -382,7 +386,7 @@ def product_update(
         _after_content_change([locked.pk])
         audit.record(
             actor=actor,
-            action="product.updated",
+            action=CatalogueAudit.PRODUCT_UPDATED,
             obj=locked,
             organisation=locked.supplier,
             before=before,
@@ -404,14 +408,14 @@ def product_update(
     if revision is None:
         revision = _revision_from(locked, content, actor, RevisionStatus.DRAFT)
         revision.save()
-        action, revision_before = "revision.created", None
+        action, revision_before = CatalogueAudit.REVISION_CREATED, None
     else:
         revision_before = audit.snapshot(revision, fields=REVISION_AUDIT_FIELDS)
         for name, value in content.model_fields().items():
             setattr(revision, name, value)
         revision.price_breaks = content.breaks_json()
         revision.save()
-        action = "revision.updated"
+        action = CatalogueAudit.REVISION_UPDATED
     audit.record(
         actor=actor,
         action=action,
@@ -439,7 +443,7 @@ def product_submit(*, product: Product, actor: User) -> Product:
             revision,
             RevisionStatus.SUBMITTED,
             actor=actor,
-            action="revision.submitted",
+            action=CatalogueAudit.REVISION_SUBMITTED,
             organisation=locked.supplier,
             changes={"submitted_at": now},
         )
@@ -456,7 +460,7 @@ def product_submit(*, product: Product, actor: User) -> Product:
         locked,
         ProductStatus.SUBMITTED,
         actor=actor,
-        action="product.submitted",
+        action=CatalogueAudit.PRODUCT_SUBMITTED,
         organisation=locked.supplier,
         changes={"rejection_reason": ""},
         details={"revision": revision.number},
@@ -504,7 +508,9 @@ def product_approve(*, product: Product, actor: User) -> Product:
     _after_content_change([locked.pk])
     audit.record(
         actor=actor,
-        action="product.published" if first_publication else "revision.approved",
+        action=CatalogueAudit.PRODUCT_PUBLISHED
+        if first_publication
+        else CatalogueAudit.REVISION_APPROVED,
         obj=locked,
         organisation=locked.supplier,
         before=before,
@@ -533,9 +539,9 @@ def product_reject(*, product: Product, actor: User, reason: str) -> Product:
     )
     if locked.status == ProductStatus.SUBMITTED:
         PRODUCT.change(locked, ProductStatus.REJECTED, changes={"rejection_reason": reason})
-        action = "product.rejected"
+        action = CatalogueAudit.PRODUCT_REJECTED
     else:
-        action = "revision.rejected"
+        action = CatalogueAudit.REVISION_REJECTED
     audit.record(
         actor=actor,
         action=action,
@@ -569,7 +575,7 @@ def product_withdraw(*, product: Product, actor: User, reason: str) -> Product:
         locked,
         ProductStatus.WITHDRAWN,
         actor=actor,
-        action="product.withdrawn",
+        action=CatalogueAudit.PRODUCT_WITHDRAWN,
         organisation=locked.supplier,
         changes={"withdrawn_at": now, "withdrawal_reason": reason},
     )
@@ -593,7 +599,7 @@ def revision_discard(*, product: Product, actor: User) -> ProductRevision:
         revision,
         RevisionStatus.DISCARDED,
         actor=actor,
-        action="revision.discarded",
+        action=CatalogueAudit.REVISION_DISCARDED,
         organisation=locked.supplier,
         changes={"decided_at": timezone.now(), "decision_reason": "Discarded by the supplier."},
     )
@@ -655,7 +661,7 @@ def conformance_claim(
         ) from error
     audit.record(
         actor=actor,
-        action="conformance.claimed",
+        action=CatalogueAudit.CONFORMANCE_CLAIMED,
         obj=conformance,
         organisation=locked.supplier,
         after=_conformance_snapshot(conformance),
@@ -686,7 +692,7 @@ def conformance_verify(*, conformance: Conformance, actor: User) -> Conformance:
     compliance.refresh([locked.product_id])
     audit.record(
         actor=actor,
-        action="conformance.verified",
+        action=CatalogueAudit.CONFORMANCE_VERIFIED,
         obj=locked,
         organisation=locked.product.supplier,
         before=before,
@@ -711,7 +717,7 @@ def conformance_reject(*, conformance: Conformance, actor: User, reason: str) ->
     compliance.refresh([locked.product_id])
     audit.record(
         actor=actor,
-        action="conformance.rejected",
+        action=CatalogueAudit.CONFORMANCE_REJECTED,
         obj=locked,
         organisation=locked.product.supplier,
         before=before,

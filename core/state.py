@@ -50,7 +50,7 @@ class Auditor(Protocol):
         self,
         *,
         actor: Any,
-        action: str,
+        action: Any,
         obj: models.Model,
         organisation: Any = None,
         before: Any = None,
@@ -223,7 +223,7 @@ class StateMachine(Generic[M]):
         to: str,
         *,
         actor: Any,
-        action: str | None = None,
+        action: str,
         organisation: Any = None,
         changes: Mapping[str, Any] | None = None,
         details: Mapping[str, Any] | None = None,
@@ -239,7 +239,7 @@ class StateMachine(Generic[M]):
             after = {**after, **self.auditor.to_json(dict(details))}
         self.auditor.record(
             actor=actor,
-            action=action or f"{self.model._meta.model_name}.{to}",
+            action=action,
             obj=instance,
             organisation=organisation,
             before=before,

@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from accounts import audit
+from procurement.audit_actions import ProcurementAudit
 from procurement.models import (
     Approval,
     JointRequisition,
@@ -24,7 +25,9 @@ class ProcurementThresholdAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
         audit.record(
             actor=request.user,
-            action="threshold.changed" if change else "threshold.created",
+            action=ProcurementAudit.THRESHOLD_CHANGED
+            if change
+            else ProcurementAudit.THRESHOLD_CREATED,
             obj=obj,
             before=before,
             after=audit.snapshot(obj),
@@ -35,7 +38,7 @@ class ProcurementThresholdAdmin(admin.ModelAdmin):
         super().delete_model(request, obj)
         audit.record(
             actor=request.user,
-            action="threshold.deleted",
+            action=ProcurementAudit.THRESHOLD_DELETED,
             object_type=ProcurementThreshold._meta.label_lower,
             object_id=pk,
             before=before,

@@ -23,6 +23,7 @@ from accounts.permissions import can_retry_documents
 from catalogue.models import ConformanceStatus
 from core.errors import NotPermitted
 from procurement import ocds
+from procurement.audit_actions import ProcurementAudit
 from procurement.models import (
     Approval,
     ApprovalDecision,
@@ -302,7 +303,7 @@ def documents_request(*, order: Order, actor: User | None) -> list[Document]:
     order.save(update_fields=["documents_requested_at"])
     audit.record(
         actor=actor,
-        action="order.documents_requested",
+        action=ProcurementAudit.ORDER_DOCUMENTS_REQUESTED,
         obj=order,
         after={"documents": [d.number for d in documents]},
     )
@@ -326,7 +327,7 @@ def document_render(*, document_id: int) -> Document:
             document,
             DocumentStatus.RENDERING,
             actor=None,
-            action="document.rendering",
+            action=ProcurementAudit.DOCUMENT_RENDERING,
             changes={
                 "attempts": document.attempts + 1,
                 "progress": 5,
@@ -351,7 +352,7 @@ def document_render(*, document_id: int) -> Document:
             document,
             DocumentStatus.DONE,
             actor=None,
-            action="document.rendered",
+            action=ProcurementAudit.DOCUMENT_RENDERED,
             changes={
                 "sha256": pdf.sha256,
                 "page_count": pdf.page_count,
@@ -388,7 +389,7 @@ def _complete_order_if_ready(order_id: int) -> None:
         order,
         OrderStatus.CONTRACTED,
         actor=None,
-        action="order.contracted",
+        action=ProcurementAudit.ORDER_CONTRACTED,
         changes={"contracted_at": timezone.now()},
     )
     if REQUISITION.can(requisition, RequisitionStatus.CONTRACTED):
@@ -396,7 +397,7 @@ def _complete_order_if_ready(order_id: int) -> None:
             requisition,
             RequisitionStatus.CONTRACTED,
             actor=None,
-            action="requisition.contracted",
+            action=ProcurementAudit.REQUISITION_CONTRACTED,
             organisation=requisition.lead_force,
         )
     ocds.publish_contract(order)
@@ -413,7 +414,7 @@ def document_note_retry(*, document_id: int, error: str) -> None:
         document,
         DocumentStatus.QUEUED,
         actor=None,
-        action="document.retrying",
+        action=ProcurementAudit.DOCUMENT_RETRYING,
         changes={"progress": 0, "error": f"Retrying after: {error}"[:2000]},
         context=context,
     )
@@ -428,7 +429,7 @@ def document_mark_failed(*, document_id: int, error: str) -> None:
         document,
         DocumentStatus.FAILED,
         actor=None,
-        action="document.failed",
+        action=ProcurementAudit.DOCUMENT_FAILED,
         changes={"error": error[:2000], "progress": 0},
     )
 
@@ -447,7 +448,7 @@ def document_retry(*, document: Document, actor: User) -> Document:
         locked,
         DocumentStatus.QUEUED,
         actor=actor,
-        action="document.retried",
+        action=ProcurementAudit.DOCUMENT_RETRIED,
         changes={"error": "", "progress": 0},
     )
     _enqueue([locked.pk])
@@ -483,7 +484,7 @@ def document_regenerate(*, document: Document, actor: User) -> Document:
     )
     audit.record(
         actor=actor,
-        action="document.regenerated",
+        action=ProcurementAudit.DOCUMENT_REGENERATED,
         obj=new,
         after={"number": number, "version": version},
     )

@@ -39,6 +39,7 @@ from core.money import format_gbp
 from core.state import StateMachine
 from core.text import check_single_line, control_character, single_line_errors
 from procurement import arithmetic, documents, notifications, ocds, selectors, states
+from procurement.audit_actions import ProcurementAudit
 from procurement.models import (
     Approval,
     ApprovalDecision,
@@ -85,7 +86,7 @@ def transition(
     to: str,
     *,
     actor: User | None,
-    action: str,
+    action: ProcurementAudit,
     organisation: Organisation | None = None,
     changes: dict[str, Any] | None = None,
     details: dict[str, Any] | None = None,
@@ -276,7 +277,7 @@ def requisition_start(
     _record_quantity(participation, user, None)
     audit.record(
         actor=user,
-        action="requisition.opened",
+        action=ProcurementAudit.REQUISITION_OPENED,
         obj=requisition,
         organisation=force,
         after={**audit.snapshot(requisition), "participation": audit.snapshot(participation)},
@@ -365,7 +366,7 @@ def participation_join(
             existing,
             ParticipationStatus.ACTIVE,
             actor=user,
-            action="participation.rejoined",
+            action=ProcurementAudit.PARTICIPATION_REJOINED,
             organisation=force,
             changes=fields,
         )
@@ -387,7 +388,7 @@ def participation_join(
         _record_quantity(participation, user, None)
         audit.record(
             actor=user,
-            action="participation.joined",
+            action=ProcurementAudit.PARTICIPATION_JOINED,
             obj=participation,
             organisation=force,
             after=audit.snapshot(participation),
@@ -444,7 +445,7 @@ def participation_change(
         _record_quantity(current, user, old_quantity)
     audit.record(
         actor=user,
-        action="participation.changed",
+        action=ProcurementAudit.PARTICIPATION_CHANGED,
         obj=current,
         organisation=current.force,
         before=before,
@@ -473,7 +474,7 @@ def participation_withdraw(*, participation: Participation, user: User) -> Parti
         current,
         ParticipationStatus.WITHDRAWN,
         actor=user,
-        action="participation.withdrawn",
+        action=ProcurementAudit.PARTICIPATION_WITHDRAWN,
         organisation=current.force,
         changes={"last_changed_by": user},
     )
@@ -596,7 +597,7 @@ def requisition_close(
         locked,
         RequisitionStatus.CLOSED,
         actor=user,
-        action="requisition.closed",
+        action=ProcurementAudit.REQUISITION_CLOSED,
         organisation=locked.lead_force,
         changes={
             "closed_at": now,
@@ -627,7 +628,7 @@ def _record_close_blocked(requisition_id: int, reason: str) -> bool:
     locked.save(update_fields=["close_blocked_reason", "close_blocked_at", "updated_at"])
     audit.record(
         actor=None,
-        action="requisition.close_blocked",
+        action=ProcurementAudit.REQUISITION_CLOSE_BLOCKED,
         obj=locked,
         organisation=locked.lead_force,
         before=before,
@@ -749,7 +750,7 @@ def participation_approve(
             current,
             ParticipationStatus.APPROVED,
             actor=approver,
-            action="participation.approved",
+            action=ProcurementAudit.PARTICIPATION_APPROVED,
             organisation=current.force,
             details=details,
         )
@@ -759,7 +760,7 @@ def participation_approve(
     else:
         audit.record(
             actor=approver,
-            action="participation.first_approval",
+            action=ProcurementAudit.PARTICIPATION_FIRST_APPROVAL,
             obj=current,
             organisation=current.force,
             after={**audit.snapshot(current), **details},
@@ -782,7 +783,7 @@ def _apply_approved(requisition: JointRequisition, actor: User | None) -> None:
         requisition,
         RequisitionStatus.APPROVED,
         actor=actor,
-        action="requisition.approved",
+        action=ProcurementAudit.REQUISITION_APPROVED,
         organisation=requisition.lead_force,
     )
 
@@ -814,7 +815,7 @@ def participation_reject(
         current,
         ParticipationStatus.REJECTED,
         actor=approver,
-        action="participation.rejected",
+        action=ProcurementAudit.PARTICIPATION_REJECTED,
         organisation=current.force,
         details={"approval": audit.snapshot(approval)},
     )
@@ -824,7 +825,7 @@ def participation_reject(
             locked,
             RequisitionStatus.CANCELLED,
             actor=approver,
-            action="requisition.cancelled",
+            action=ProcurementAudit.REQUISITION_CANCELLED,
             organisation=locked.lead_force,
             changes={
                 "cancelled_at": timezone.now(),
@@ -865,7 +866,7 @@ def participation_release(
         current,
         ParticipationStatus.RELEASED,
         actor=user,
-        action="participation.released",
+        action=ProcurementAudit.PARTICIPATION_RELEASED,
         organisation=current.force,
         details={
             "reason": reason,
@@ -879,7 +880,7 @@ def participation_release(
             locked,
             RequisitionStatus.CANCELLED,
             actor=user,
-            action="requisition.cancelled",
+            action=ProcurementAudit.REQUISITION_CANCELLED,
             organisation=locked.lead_force,
             changes={
                 "cancelled_at": timezone.now(),
@@ -941,7 +942,7 @@ def _reprice(
     requisition.save()
     audit.record(
         actor=actor,
-        action="requisition.repriced",
+        action=ProcurementAudit.REQUISITION_REPRICED,
         obj=requisition,
         organisation=requisition.lead_force,
         before=before,
@@ -1010,7 +1011,7 @@ def requisition_sign_off(
     locked.save()
     audit.record(
         actor=user,
-        action="requisition.signed_off",
+        action=ProcurementAudit.REQUISITION_SIGNED_OFF,
         obj=locked,
         organisation=locked.lead_force,
         before=before,
@@ -1085,7 +1086,7 @@ def requisition_award(*, requisition: JointRequisition, user: User) -> Order:
         locked,
         RequisitionStatus.AWARDED,
         actor=user,
-        action="requisition.awarded",
+        action=ProcurementAudit.REQUISITION_AWARDED,
         organisation=locked.lead_force,
         changes={"awarded_by": user, "awarded_at": now, **_sign_off_at_award(locked, requirement)},
         details={
@@ -1135,7 +1136,7 @@ def requisition_cancel(
         locked,
         RequisitionStatus.CANCELLED,
         actor=user,
-        action="requisition.cancelled",
+        action=ProcurementAudit.REQUISITION_CANCELLED,
         organisation=locked.lead_force,
         changes={
             "cancelled_by": user,

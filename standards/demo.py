@@ -9,6 +9,7 @@ from django.utils import timezone
 from accounts import audit
 from accounts.models import Organisation, OrganisationKind, User
 from standards import services
+from standards.audit_actions import StandardsAudit
 from standards.models import (
     DecisionRule,
     Domain,
@@ -81,7 +82,10 @@ def seed_registry(stdout=None) -> None:
             notes="The network code's founding rule.",
         )
         audit.record(
-            actor=None, action="decision_rule.created", obj=rule, after=audit.snapshot(rule)
+            actor=None,
+            action=StandardsAudit.DECISION_RULE_CREATED,
+            obj=rule,
+            after=audit.snapshot(rule),
         )
     created = 0
     for reference, title, domain, body in REGISTER:
@@ -98,7 +102,7 @@ def seed_registry(stdout=None) -> None:
             )
             audit.record(
                 actor=None,
-                action="standard.established",
+                action=StandardsAudit.STANDARD_ESTABLISHED,
                 obj=standard,
                 after={"reference": reference, "version": version.version},
             )

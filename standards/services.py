@@ -38,6 +38,7 @@ from core.invariants import present
 from core.limits import MAX_COMMENT_LENGTH, MAX_DOCUMENT_TEXT_LENGTH
 from core.text import single_line_errors
 from standards import rules, selectors
+from standards.audit_actions import StandardsAudit
 from standards.models import (
     DecisionRule,
     Domain,
@@ -99,6 +100,7 @@ def _transition(
         proposal,
         to,
         actor=actor,
+        action=StandardsAudit(f"proposal.{to}"),
         organisation=organisation,
         changes=changes,
         context={"now": now},
@@ -298,7 +300,7 @@ def proposal_create(
     )
     audit.record(
         actor=proposer,
-        action="proposal.created",
+        action=StandardsAudit.PROPOSAL_CREATED,
         obj=proposal,
         organisation=organisation,
         after=audit.snapshot(proposal),
@@ -330,7 +332,7 @@ def proposal_update(*, proposal: Proposal, actor: User, **changes: Any) -> Propo
     if after != before:
         audit.record(
             actor=actor,
-            action="proposal.updated",
+            action=StandardsAudit.PROPOSAL_UPDATED,
             obj=locked,
             organisation=locked.proposer_organisation,
             before={k: v for k, v in before.items() if after[k] != v},
@@ -521,7 +523,7 @@ def _enact_or_record_failure(
         locked.save(update_fields=["enactment_error", "updated_at"])
         audit.record(
             actor=actor,
-            action="proposal.enactment_failed",
+            action=StandardsAudit.PROPOSAL_ENACTMENT_FAILED,
             obj=locked,
             organisation=_secretary_organisation(actor),
             after={"error": error.message},
@@ -590,7 +592,7 @@ def _establish(
     )
     audit.record(
         actor=actor,
-        action="standard.established",
+        action=StandardsAudit.STANDARD_ESTABLISHED,
         obj=standard,
         after={
             "reference": reference,
@@ -633,7 +635,7 @@ def _revise(
         current,
         VersionStatus.SUPERSEDED,
         actor=actor,
-        action="standard_version.superseded",
+        action=StandardsAudit.STANDARD_VERSION_SUPERSEDED,
         changes={"transition_ends_at": transition_ends_at},
     )
     number = (
@@ -658,7 +660,7 @@ def _revise(
     )
     audit.record(
         actor=actor,
-        action="standard.revised",
+        action=StandardsAudit.STANDARD_REVISED,
         obj=standard,
         after={
             "version": version.version,
@@ -690,7 +692,7 @@ def _abolish(
     )
     audit.record(
         actor=actor,
-        action="standard.abolished",
+        action=StandardsAudit.STANDARD_ABOLISHED,
         obj=standard,
         before=before,
         after={
@@ -734,7 +736,7 @@ def proposal_comment(
     )
     audit.record(
         actor=author,
-        action="proposal.commented",
+        action=StandardsAudit.PROPOSAL_COMMENTED,
         obj=comment,
         organisation=organisation,
         after={"proposal": locked.pk, "body": body},
@@ -808,7 +810,7 @@ def vote_record(
         )
         audit.record(
             actor=delegate,
-            action="vote.cast",
+            action=StandardsAudit.VOTE_CAST,
             obj=vote,
             organisation=force,
             after={"proposal": locked.pk, "force": force.slug, "choice": choice},
@@ -822,7 +824,7 @@ def vote_record(
         vote.save(update_fields=["choice", "cast_by", "updated_at"])
         audit.record(
             actor=delegate,
-            action="vote.changed",
+            action=StandardsAudit.VOTE_CHANGED,
             obj=vote,
             organisation=force,
             before=before,
@@ -861,5 +863,10 @@ def decision_rule_create(
         effective_from=effective_from,
         notes=notes,
     )
-    audit.record(actor=actor, action="decision_rule.created", obj=rule, after=audit.snapshot(rule))
+    audit.record(
+        actor=actor,
+        action=StandardsAudit.DECISION_RULE_CREATED,
+        obj=rule,
+        after=audit.snapshot(rule),
+    )
     return rule

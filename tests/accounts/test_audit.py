@@ -7,7 +7,7 @@ from django.db import DatabaseError, connection, transaction
 
 from accounts import audit, services
 from accounts.models import AuditChainHead, AuditEvent, Role
-from tests.factories import UserFactory
+from tests.factories import MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -168,3 +168,92 @@ def test_a_rolled_back_change_leaves_no_event(force):
 
     assert not AuditEvent.objects.exists()
     assert "intact: 0 events" in verify()
+
+
+def test_record_takes_only_a_named_action(force):
+    with pytest.raises(TypeError, match="AuditAction"):
+        audit.record(actor=None, action="membership.created", obj=force)  # type: ignore[arg-type]
+
+    assert not AuditEvent.objects.exists()
+
+
+def test_every_app_names_its_actions_once():
+    from accounts.audit_actions import AccountsAudit
+    from catalogue.audit_actions import CatalogueAudit
+    from procurement.audit_actions import ProcurementAudit
+    from standards.audit_actions import StandardsAudit
+
+    values = [
+        a.value
+        for e in (AccountsAudit, CatalogueAudit, ProcurementAudit, StandardsAudit)
+        for a in e
+    ]
+
+    assert len(values) == len(set(values))
+    assert all(value.count(".") == 1 for value in values)
+
+
+def test_an_audited_change_records_before_and_after_and_the_details(force):
+    from accounts.audit_actions import AccountsAudit
+
+    membership = MembershipFactory(organisation=force, role=Role.FINANCE)
+    with audit.audited(
+        membership, actor=None, action=AccountsAudit.MEMBERSHIP_UPDATED, organisation=force
+    ) as change:
+        membership.approval_limit = Decimal("10.00")
+        membership.save()
+        change.details["why"] = "a test"
+
+    event = AuditEvent.objects.get()
+    assert event.action == "membership.updated"
+    assert event.object_id == str(membership.pk)
+    assert event.before["approval_limit"] == "250000.00"
+    assert event.after["approval_limit"] == "10.00"
+    assert event.after["why"] == "a test"
+
+
+def test_an_audited_change_that_fails_records_nothing(force):
+    from accounts.audit_actions import AccountsAudit
+
+    membership = MembershipFactory(organisation=force, role=Role.FINANCE)
+    with pytest.raises(RuntimeError):
+        with audit.audited(membership, actor=None, action=AccountsAudit.MEMBERSHIP_UPDATED):
+            raise RuntimeError("refused")
+
+    assert not AuditEvent.objects.exists()
+
+
+def test_an_audited_change_can_record_only_what_changed(force):
+    from accounts.audit_actions import AccountsAudit
+
+    membership = MembershipFactory(organisation=force, role=Role.FINANCE)
+    action = AccountsAudit.MEMBERSHIP_UPDATED
+    with audit.audited(membership, actor=None, action=action, only_changes=True):
+        membership.save()
+    assert not AuditEvent.objects.exists()
+
+    with audit.audited(membership, actor=None, action=action, only_changes=True):
+        membership.approval_limit = Decimal("5.00")
+        membership.save()
+    event = AuditEvent.objects.get()
+    assert event.before == {"approval_limit": "250000.00"}
+    assert event.after == {"approval_limit": "5.00"}
+
+
+def test_an_audited_update_sets_saves_and_records(force):
+    from accounts.audit_actions import AccountsAudit
+    from accounts.models import Membership
+
+    membership = MembershipFactory(organisation=force, role=Role.FINANCE)
+    audit.audited_update(
+        membership,
+        actor=None,
+        action=AccountsAudit.MEMBERSHIP_UPDATED,
+        changes={"approval_limit": Decimal("7.50")},
+        fields=["approval_limit"],
+    )
+
+    assert Membership.objects.get(pk=membership.pk).approval_limit == Decimal("7.50")
+    event = AuditEvent.objects.get()
+    assert event.before == {"approval_limit": "250000.00"}
+    assert event.after == {"approval_limit": "7.50"}

@@ -4,6 +4,7 @@ import pytest
 
 from accounts import audit
 from accounts.models import AuditEvent, Organisation
+from catalogue.audit_actions import CatalogueAudit
 from catalogue.models import Product, ProductStatus
 from catalogue.states import PRODUCT
 from core.errors import InvalidTransition
@@ -149,6 +150,7 @@ def test_apply_saves_the_move_and_its_fields_and_audits_it_with_before_and_after
         product,
         P.REJECTED,
         actor=None,
+        action=CatalogueAudit.PRODUCT_REJECTED,
         organisation=product.supplier,
         changes={"rejection_reason": "No price list."},
         details={"revision": 3},
@@ -157,7 +159,7 @@ def test_apply_saves_the_move_and_its_fields_and_audits_it_with_before_and_after
     product.refresh_from_db()
     assert (product.status, product.rejection_reason) == (P.REJECTED, "No price list.")
     event = AuditEvent.objects.get()
-    assert event.action == "product.rejected"  # the default: <model>.<status>
+    assert event.action == "product.rejected"
     assert (event.object_type, event.object_id) == ("catalogue.product", str(product.pk))
     assert event.organisation == product.supplier
     assert event.before == {"status": "submitted", "rejection_reason": ""}
@@ -171,7 +173,7 @@ def test_apply_saves_the_move_and_its_fields_and_audits_it_with_before_and_after
 @pytest.mark.django_db
 def test_apply_names_the_action_it_is_given():
     product = ProductFactory(status=P.SUBMITTED)
-    machine().apply(product, P.PUBLISHED, actor=None, action="product.published")
+    machine().apply(product, P.PUBLISHED, actor=None, action=CatalogueAudit.PRODUCT_PUBLISHED)
     assert AuditEvent.objects.get().action == "product.published"
 
 
@@ -180,7 +182,13 @@ def test_a_refused_apply_changes_nothing_and_records_nothing():
     product = ProductFactory(status=P.PUBLISHED)
 
     with pytest.raises(InvalidTransition):
-        machine().apply(product, P.REJECTED, actor=None, changes={"rejection_reason": "x"})
+        machine().apply(
+            product,
+            P.REJECTED,
+            actor=None,
+            action=CatalogueAudit.PRODUCT_REJECTED,
+            changes={"rejection_reason": "x"},
+        )
 
     assert (product.status, product.rejection_reason) == (P.PUBLISHED, "")
     product.refresh_from_db()
@@ -192,7 +200,13 @@ def test_a_refused_apply_changes_nothing_and_records_nothing():
 def test_the_status_cannot_be_smuggled_in_with_the_other_changes():
     product = ProductFactory(status=P.SUBMITTED)
     with pytest.raises(ValueError, match="only through the move"):
-        machine().apply(product, P.REJECTED, actor=None, changes={"status": P.PUBLISHED})
+        machine().apply(
+            product,
+            P.REJECTED,
+            actor=None,
+            action=CatalogueAudit.PRODUCT_REJECTED,
+            changes={"status": P.PUBLISHED},
+        )
 
 
 @pytest.mark.django_db

@@ -6,6 +6,7 @@ import pytest
 from accounts.models import AuditEvent, Organisation, OrganisationKind, Role
 from core.errors import InvalidTransition
 from procurement import documents
+from procurement.audit_actions import ProcurementAudit
 from procurement.models import (
     Document,
     DocumentStatus,
@@ -64,7 +65,9 @@ def test_rendering_a_document_is_audited_from_its_start_to_its_end():
 
 def test_the_worker_queues_a_document_again_after_a_transient_error():
     contract = queued_contract()
-    DOCUMENT.apply(contract, DocumentStatus.RENDERING, actor=None)
+    DOCUMENT.apply(
+        contract, DocumentStatus.RENDERING, actor=None, action=ProcurementAudit.DOCUMENT_RENDERING
+    )
 
     documents.document_note_retry(document_id=contract.pk, error="OSError: disk full")
 
@@ -88,7 +91,9 @@ def test_a_retry_note_for_a_document_already_done_changes_nothing():
 
 def test_a_commercial_lead_retries_only_a_failed_document_not_one_being_rendered():
     contract = queued_contract()
-    DOCUMENT.apply(contract, DocumentStatus.RENDERING, actor=None)
+    DOCUMENT.apply(
+        contract, DocumentStatus.RENDERING, actor=None, action=ProcurementAudit.DOCUMENT_RENDERING
+    )
 
     with pytest.raises(InvalidTransition) as error:
         documents.document_retry(document=contract, actor=commercial_lead())

@@ -8,6 +8,7 @@ from django.utils import timezone
 from accounts.models import AuditEvent
 from core.errors import InvalidTransition
 from standards import services
+from standards.audit_actions import StandardsAudit
 from standards.models import DecisionRule, ProposalStatus, VersionStatus
 from standards.states import PROPOSAL, VERSION
 from tests.standards.helpers import DAY, default_rule, draft, to_consultation
@@ -79,7 +80,12 @@ def test_a_refused_step_names_where_the_proposal_stands_and_what_can_come_next(d
 
 def test_an_abolished_version_is_final_and_superseding_is_audited(version):
     assert VERSION.is_final(VersionStatus.ABOLISHED)
-    VERSION.apply(version, VersionStatus.SUPERSEDED, actor=None)
-    assert AuditEvent.objects.get().action == "standardversion.superseded"
+    VERSION.apply(
+        version,
+        VersionStatus.SUPERSEDED,
+        actor=None,
+        action=StandardsAudit.STANDARD_VERSION_SUPERSEDED,
+    )
+    assert AuditEvent.objects.get().action == "standard_version.superseded"
     with pytest.raises(InvalidTransition):
         VERSION.check(version, VersionStatus.ADOPTED)
