@@ -9,8 +9,8 @@ from django.db import transaction
 from accounts import audit
 from accounts.models import User
 from core.errors import DomainError
-from standards import rules
 from standards.audit_actions import StandardsAudit
+from standards.domain import rules
 from standards.models import DecisionRule
 
 

@@ -13,8 +13,9 @@ from accounts.models import Organisation, User
 from accounts.permissions import can_vote_for, delegate_forces
 from core.errors import DomainError, InvalidTransition, NotPermitted
 from core.invariants import present
-from standards import rules, selectors
+from standards import selectors
 from standards.audit_actions import StandardsAudit
+from standards.domain import rules
 from standards.models import Proposal, ProposalStatus, Vote, VoteChoice
 from standards.services._common import (
     _locked,

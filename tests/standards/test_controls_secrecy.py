@@ -10,8 +10,9 @@ import pytest
 from django.contrib.admin.sites import site as admin_site
 from django.test import RequestFactory
 
-from standards import charts, selectors, services
+from standards import selectors, services
 from standards.models import Proposal, Vote
+from standards.presentation import charts
 from tests.standards.helpers import delegates, draft, to_voting
 
 pytestmark = pytest.mark.django_db
