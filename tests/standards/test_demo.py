@@ -10,7 +10,8 @@ from accounts import audit
 from accounts.demo import seed as seed_accounts
 from accounts.models import AuditEvent
 from catalogue.models import Conformance, Product
-from standards.demo import seed_proposals, seed_registry
+from standards.demo.proposals import seed_proposals
+from standards.demo.registry import seed_registry
 from standards.models import Proposal, Standard, Vote
 from tests.factories import ConformanceFactory, ProductFactory
 
