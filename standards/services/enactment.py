@@ -208,29 +208,27 @@ def _abolish(
     proposal: Proposal, *, actor: User | None, now: datetime.datetime
 ) -> tuple[Standard, None, list[EnactmentEffect]]:
     standard, versions = _locked_standard(proposal, "abolished")
-    before = audit.snapshot(standard, ["abolished_at"])
-    # Audited below, in the standard's one event, which lists the versions.
-    VERSION.apply_many(versions, VersionStatus.ABOLISHED)
-    standard.abolished_at = now
-    standard.save(update_fields=["abolished_at"])
-    effects = effects_of(
-        standard_abolished,
-        sender=Standard,
-        standard=standard,
-        versions=versions,
-        actor=actor,
-        now=now,
-    )
-    audit.record(
+    with audit.audited(
+        standard,
         actor=actor,
         action=StandardsAudit.STANDARD_ABOLISHED,
-        obj=standard,
-        before=before,
-        after={
-            "abolished_at": now,
-            "versions": [v.version for v in versions],
-            "conformances_lapsed": sum(effect.changed for effect in effects),
-            "proposal": proposal.pk,
-        },
-    )
+        fields=["abolished_at"],
+    ) as change:
+        # Audited in the standard's one event, which lists the versions.
+        VERSION.apply_many(versions, VersionStatus.ABOLISHED)
+        standard.abolished_at = now
+        standard.save(update_fields=["abolished_at"])
+        effects = effects_of(
+            standard_abolished,
+            sender=Standard,
+            standard=standard,
+            versions=versions,
+            actor=actor,
+            now=now,
+        )
+        change.details.update(
+            versions=[v.version for v in versions],
+            conformances_lapsed=sum(effect.changed for effect in effects),
+            proposal=proposal.pk,
+        )
     return standard, None, effects

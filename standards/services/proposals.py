@@ -242,20 +242,17 @@ def proposal_update(*, proposal: Proposal, actor: User, **changes: Any) -> Propo
         raise DomainError(f"These cannot be edited: {', '.join(sorted(unknown))}.")
     current = {name: getattr(locked, name) for name in EDITABLE_FIELDS}
     content = _validated_content(**{**current, **changes})
-    before = audit.snapshot(locked, EDITABLE_FIELDS)
-    for name, value in content.items():
-        setattr(locked, name, value)
-    locked.save()
-    after = audit.snapshot(locked, EDITABLE_FIELDS)
-    if after != before:
-        audit.record(
-            actor=actor,
-            action=StandardsAudit.PROPOSAL_UPDATED,
-            obj=locked,
-            organisation=locked.proposer_organisation,
-            before={k: v for k, v in before.items() if after[k] != v},
-            after={k: v for k, v in after.items() if before[k] != v},
-        )
+    with audit.audited(
+        locked,
+        actor=actor,
+        action=StandardsAudit.PROPOSAL_UPDATED,
+        organisation=locked.proposer_organisation,
+        fields=EDITABLE_FIELDS,
+        only_changes=True,  # what the edit changed; no event for an edit that changed nothing
+    ):
+        for name, value in content.items():
+            setattr(locked, name, value)
+        locked.save()
     return locked
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import transaction
 
@@ -73,6 +74,11 @@ class VoteOutcome:
     changed: bool
 
 
+def _choice_of(vote: Vote) -> dict[str, Any]:
+    """What a changed vote's event records: the choice and who made it."""
+    return {"choice": vote.choice, "cast_by": vote.cast_by_id}
+
+
 def vote_cast(
     *,
     proposal: Proposal,
@@ -136,19 +142,17 @@ def vote_record(
         )
         return VoteOutcome(vote=vote, created=True, changed=True)
     if vote.choice != choice:
-        before = {"choice": vote.choice, "cast_by": vote.cast_by_id}
-        vote.choice = choice
-        vote.cast_by = delegate
-        vote.updated_at = now
-        vote.save(update_fields=["choice", "cast_by", "updated_at"])
-        audit.record(
+        with audit.audited(
+            vote,
             actor=delegate,
             action=StandardsAudit.VOTE_CHANGED,
-            obj=vote,
             organisation=force,
-            before=before,
-            after={"choice": choice, "cast_by": delegate.pk},
-        )
+            state=_choice_of,
+        ):
+            vote.choice = choice
+            vote.cast_by = delegate
+            vote.updated_at = now
+            vote.save(update_fields=["choice", "cast_by", "updated_at"])
         return VoteOutcome(vote=vote, created=False, changed=True)
     return VoteOutcome(vote=vote, created=False, changed=False)
 
