@@ -44,7 +44,6 @@ def test_the_demo_has_a_proposal_at_every_stage_and_a_second_run_changes_nothing
         (1, "superseded"),
     ]
     assert sec.versions.get(version=1).transition_ends_at > timezone.now()
-    from catalogue.models import Conformance
 
     in_transition = Conformance.objects.filter(
         standard_version=sec.versions.get(version=1), lapses_at__gt=timezone.now()
