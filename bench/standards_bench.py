@@ -79,7 +79,8 @@ def run(args) -> None:
 
     from catalogue import lapsing
     from catalogue.models import Conformance
-    from standards import rules, selectors, services
+    from standards import selectors, services
+    from standards.domain import rules
     from tests.factories import (
         ConformanceFactory,
         ProductFactory,

@@ -6,6 +6,6 @@ class StandardsConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported here, not at the top: it needs the models, which load after the configs.
-        from standards import navigation
+        from standards.presentation import navigation
 
         navigation.register()

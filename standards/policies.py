@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from accounts.models import User
 from accounts.permissions import memberships_of
-from standards import rules
+from standards.domain import rules
 from standards.models import Proposal, Vote
 
 

@@ -25,7 +25,8 @@ from accounts.permissions import (
     memberships_of,
 )
 from core.invariants import present
-from standards import policies, providers, rules
+from standards import policies, providers
+from standards.domain import rules
 from standards.models import (
     DecisionRule,
     Proposal,

@@ -18,7 +18,8 @@ from accounts.permissions import (
 )
 from core.errors import DomainError, NotFound, NotPermitted
 from core.invariants import present
-from standards import charts, selectors, services
+from standards import selectors, services
+from standards.domain.text import diff_texts, render_markdown
 from standards.forms import BallotForm, CloseForm, CommentForm, ProposalForm, WindowForm
 from standards.models import (
     Domain,
@@ -26,8 +27,8 @@ from standards.models import (
     ProposalStatus,
     VersionStatus,
 )
+from standards.presentation import charts
 from standards.states import PROPOSAL
-from standards.text import diff_texts, render_markdown
 
 # The proposal list's groups, in the order a reader cares about them.
 LIST_GROUPS = [

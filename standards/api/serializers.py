@@ -6,6 +6,8 @@ from accounts.selectors import forces, organisations
 from core.limits import MAX_COMMENT_LENGTH
 from standards import policies
 from standards import selectors as standards_selectors
+from standards.domain.rules import smallest_reaching
+from standards.domain.text import render_markdown
 from standards.models import (
     Domain,
     Proposal,
@@ -16,8 +18,6 @@ from standards.models import (
     Vote,
     VoteChoice,
 )
-from standards.rules import smallest_reaching
-from standards.text import render_markdown
 
 
 class OrganisationRefSerializer(serializers.Serializer):

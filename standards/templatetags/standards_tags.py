@@ -4,7 +4,7 @@ from django import template
 from django.utils.html import format_html
 
 from core.templatetags.formatting import day, when
-from standards.charts import fraction_percent
+from standards.presentation.charts import fraction_percent
 
 register = template.Library()
 

@@ -5,14 +5,14 @@ from accounts.audit import verify_chain
 from accounts.models import AuditEvent
 from procurement import demo
 from procurement.models import JointRequisition, Order, ProcurementThreshold
-from standards import demo as standards_demo
+from standards.demo import registry as standards_registry
 
 pytestmark = pytest.mark.django_db
 
 
 def test_the_demo_has_requisitions_in_every_state_and_a_second_run_changes_nothing():
     accounts_demo.seed()
-    standards_demo.seed_registry()
+    standards_registry.seed_registry()
 
     assert demo.seed() == len(demo.PLANS)
     events = AuditEvent.objects.count()

@@ -4,12 +4,12 @@ from decimal import Decimal
 
 import pytest
 
+from accounts.models import AuditEvent, User
+from standards.models import DecisionRule
+
 
 @pytest.mark.django_db
 def test_staff_add_a_decision_rule_version_through_the_audited_service(client, rule):
-    from accounts.models import AuditEvent, User
-    from standards.models import DecisionRule
-
     admin = User.objects.create_superuser("admin@ictco.example", "pw-for-tests-only")
     client.force_login(admin)
 

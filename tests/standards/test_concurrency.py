@@ -5,6 +5,7 @@ import time
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from accounts.models import AuditEvent
 from catalogue import lapsing
@@ -167,8 +168,6 @@ def test_two_proposals_for_one_standard_opening_at_once_leave_one_live(
 
 
 def test_two_lapse_jobs_at_once_lapse_each_conformance_once(version):
-    from django.utils import timezone
-
     for _ in range(6):
         ConformanceFactory(standard_version=version, lapses_at=timezone.now() - DAY)
 

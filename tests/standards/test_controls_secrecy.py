@@ -10,8 +10,9 @@ import pytest
 from django.contrib.admin.sites import site as admin_site
 from django.test import RequestFactory
 
-from standards import charts, selectors, services
+from standards import policies, selectors, services
 from standards.models import Proposal, Vote
+from standards.presentation import charts
 from tests.standards.helpers import delegates, draft, to_voting
 
 pytestmark = pytest.mark.django_db
@@ -204,8 +205,6 @@ def test_the_selector_holds_no_counts_while_open(open_vote, standards_secretary)
 def test_the_policy_states_the_rule(open_vote, delegate, other_delegate, standards_secretary):
     """Issue 9, finding 10: one function says whether the counts are public, one whose vote
     a user may see."""
-    from standards import policies
-
     own = Vote.objects.get(proposal=open_vote, force__slug="testshire")
     assert policies.counts_visible(open_vote) is False
     assert policies.may_see_vote(delegate, own) is True

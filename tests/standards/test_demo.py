@@ -10,7 +10,8 @@ from accounts import audit
 from accounts.demo import seed as seed_accounts
 from accounts.models import AuditEvent
 from catalogue.models import Conformance, Product
-from standards.demo import seed_proposals, seed_registry
+from standards.demo.proposals import seed_proposals
+from standards.demo.registry import seed_registry
 from standards.models import Proposal, Standard, Vote
 from tests.factories import ConformanceFactory, ProductFactory
 
@@ -43,7 +44,6 @@ def test_the_demo_has_a_proposal_at_every_stage_and_a_second_run_changes_nothing
         (1, "superseded"),
     ]
     assert sec.versions.get(version=1).transition_ends_at > timezone.now()
-    from catalogue.models import Conformance
 
     in_transition = Conformance.objects.filter(
         standard_version=sec.versions.get(version=1), lapses_at__gt=timezone.now()

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from standards.rules import (
+from standards.domain.rules import (
     ABSTAIN,
     AGAINST,
     CHOICES,

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from accounts.models import AuditEvent, Role
+from accounts.models import AuditEvent, Membership, Role
 from core.errors import DomainError, InvalidTransition, NotPermitted
 from standards import selectors, services
 from standards.models import (
@@ -148,7 +148,6 @@ def test_an_unknown_action_is_refused(delegate, standard):
 
 def test_a_delegate_of_two_forces_says_which_one_proposes(delegate, force, other_force, standard):
     member_again = member(Role.DELEGATE, other_force, email="second@otherton.police.example")
-    from accounts.models import Membership
 
     Membership.objects.create(user=member_again, organisation=force, role=Role.DELEGATE)
 
@@ -466,8 +465,6 @@ def test_votes_are_taken_only_while_voting_is_open(
 def test_a_delegate_of_two_forces_says_which_force_votes(
     delegate, force, other_force, standards_secretary, standard
 ):
-    from accounts.models import Membership
-
     Membership.objects.create(user=delegate, organisation=other_force, role=Role.DELEGATE)
     proposal = draft(delegate, standard=standard, organisation=force)
     to_voting(proposal, standards_secretary)

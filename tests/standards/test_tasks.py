@@ -2,10 +2,11 @@
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from catalogue import tasks as catalogue_tasks
 from config.celery import app
-from standards import tasks
+from standards import services, tasks
 from standards.models import ProposalStatus
 from tests.standards.helpers import DAY, delegates, draft, to_voting
 
@@ -21,8 +22,6 @@ def test_the_beat_schedule_closes_votes_and_lapses_conformance_every_minute():
 
 @pytest.mark.django_db
 def test_run_scheduled_jobs_closes_a_due_vote_in_process(standards_secretary, version, capsys):
-    from django.utils import timezone
-
     voters = delegates(2)
     proposal = to_voting(
         draft(voters[0], standard=version.standard),
@@ -42,10 +41,6 @@ def test_run_scheduled_jobs_closes_a_due_vote_in_process(standards_secretary, ve
 def test_a_real_worker_closes_and_enacts_a_due_vote(
     celery_worker_process, standards_secretary, version
 ):
-    from django.utils import timezone
-
-    from standards import services
-
     voters = delegates(2)
     start = timezone.now() - 8 * DAY
     proposal = to_voting(

@@ -5,11 +5,11 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from standards.charts import percent, tally_chart
+from standards.domain.rules import FOR, Ballot, Thresholds, decide
+from standards.domain.text import diff_texts, render_markdown
 from standards.policies import Turnout
-from standards.rules import FOR, Ballot, Thresholds, decide
+from standards.presentation.charts import percent, tally_chart
 from standards.selectors import TallyView
-from standards.text import diff_texts, render_markdown
 
 
 def test_markdown_renders_with_govuk_classes_and_headings_below_the_page_title():

@@ -5,19 +5,20 @@ from django.db import transaction
 from accounts import demo as accounts_demo
 from catalogue import demo as catalogue_demo
 from procurement import demo as procurement_demo
-from standards import demo as standards_demo
+from standards.demo import proposals as standards_proposals
+from standards.demo import registry as standards_registry
 
 # The command lives in procurement, the highest app it needs (the layers: README,
 # "Architecture"). Each app seeds its own demo data, in this order (later ones build on
 # earlier ones).
 SEEDERS = [
     accounts_demo.seed,
-    standards_demo.seed_registry,
+    standards_registry.seed_registry,
     catalogue_demo.seed,
     # After the catalogue: requisitions are for its products.
     procurement_demo.seed,
     # Keep last: it revises a standard that the catalogue's products conform to.
-    standards_demo.seed_proposals,
+    standards_proposals.seed_proposals,
 ]
 
 
