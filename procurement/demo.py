@@ -21,9 +21,10 @@ from catalogue import compliance
 from catalogue.models import Category, Conformance, PriceBreak, Product, ProductStatus
 from catalogue.policies import orderable_products
 from core.invariants import present
-from procurement import notifications, services
+from procurement import services
 from procurement.models import JointRequisition, Participation, RequisitionStatus
 from procurement.policies import sign_off
+from procurement.services import notifications
 from standards.models import StandardVersion, VersionStatus
 
 DEMO_SUPPLIER = "aldgate-mobile"

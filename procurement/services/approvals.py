@@ -21,7 +21,6 @@ from core.errors import DomainError, InvalidTransition, NotPermitted
 from core.invariants import present
 from core.limits import MAX_NOTE_LENGTH
 from core.money import format_gbp
-from procurement import notifications, ocds
 from procurement.audit_actions import ProcurementAudit
 from procurement.models import (
     Approval,
@@ -34,6 +33,7 @@ from procurement.models import (
 from procurement.policies import approval as approval_policy
 from procurement.policies import sign_off
 from procurement.policies.approval import is_fully_approved, share_with_vat
+from procurement.services import notifications, publication
 from procurement.services._common import (
     apply_approved,
     find_participation,
@@ -198,7 +198,7 @@ def participation_reject(
                 "cancellation_reason": "Every force's share was rejected by its finance approver.",
             },
         )
-        ocds.publish_cancellation(locked)
+        publication.publish_cancellation(locked)
         notifications.queue("cancelled", requisition_id=locked.pk)
         return approval
     reprice(locked, remaining, approver)
@@ -253,7 +253,7 @@ def participation_release(
                 "cancellation_reason": f"The only force taking part was released: {reason}",
             },
         )
-        ocds.publish_cancellation(locked)
+        publication.publish_cancellation(locked)
         notifications.queue("cancelled", requisition_id=locked.pk)
         return current
     reprice(locked, remaining, user)

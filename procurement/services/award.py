@@ -12,7 +12,7 @@ from accounts.models import User
 from core.errors import DomainError, InvalidTransition, NotPermitted
 from core.invariants import present
 from core.limits import MAX_NOTE_LENGTH
-from procurement import documents, notifications, ocds, selectors
+from procurement import selectors
 from procurement.audit_actions import ProcurementAudit
 from procurement.models import (
     JointRequisition,
@@ -26,6 +26,7 @@ from procurement.models import (
     ThresholdKind,
 )
 from procurement.policies import cancelling, sign_off
+from procurement.services import documents, notifications, publication
 from procurement.services._common import (
     is_in_order,
     lock_participations,
@@ -112,7 +113,7 @@ def requisition_award(*, requisition: JointRequisition, user: User) -> Order:
             "lines": [audit.snapshot(line) for line in lines],
         },
     )
-    ocds.publish_award(order)
+    publication.publish_award(order)
     documents.documents_request(order=order, actor=user)
     order.refresh_from_db(fields=["documents_requested_at"])
     notifications.queue("awarded", requisition_id=locked.pk)
@@ -161,6 +162,6 @@ def requisition_cancel(
             "cancellation_reason": reason,
         },
     )
-    ocds.publish_cancellation(locked)
+    publication.publish_cancellation(locked)
     notifications.queue("cancelled", requisition_id=locked.pk)
     return locked

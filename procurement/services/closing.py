@@ -13,7 +13,7 @@ from django.utils import timezone
 from accounts import audit, permissions
 from accounts.models import User
 from core.errors import DomainError, InvalidTransition, NotPermitted
-from procurement import arithmetic, notifications, ocds, selectors
+from procurement import arithmetic, selectors
 from procurement.audit_actions import ProcurementAudit
 from procurement.models import (
     Approval,
@@ -25,6 +25,7 @@ from procurement.models import (
 )
 from procurement.policies import sign_off
 from procurement.policies.approval import is_fully_approved, share_with_vat
+from procurement.services import notifications, publication
 from procurement.services._common import (
     apply_approved,
     lock_participations,
@@ -157,7 +158,7 @@ def requisition_close(
         requisition_id=locked.pk,
         participation_ids=[p.pk for p in counted],
     )
-    ocds.publish_close(locked)
+    publication.publish_close(locked)
     return locked
 
 

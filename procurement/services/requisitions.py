@@ -19,7 +19,7 @@ from catalogue.pricing import unit_price_for
 from core.errors import DomainError, InvalidTransition, NotPermitted
 from core.limits import MAX_NOTE_LENGTH, MAX_QUANTITY_PER_FORCE
 from core.text import check_single_line, control_character, single_line_errors
-from procurement import notifications, ocds, selectors
+from procurement import selectors
 from procurement.audit_actions import ProcurementAudit
 from procurement.models import (
     JointRequisition,
@@ -29,6 +29,7 @@ from procurement.models import (
     RequisitionStatus,
 )
 from procurement.policies import pledging
+from procurement.services import notifications, publication
 from procurement.services._common import (
     find_participation,
     lock_participations,
@@ -172,7 +173,7 @@ def requisition_start(
         organisation=force,
         after={**audit.snapshot(requisition), "participation": audit.snapshot(participation)},
     )
-    ocds.publish_tender(requisition)
+    publication.publish_tender(requisition)
     return requisition
 
 
@@ -280,7 +281,7 @@ def participation_join(
     counted = participations if existing is not None else [*participations, participation]
     if _price_break_reached(locked, total_before, _active_total(counted)):
         notifications.queue("break_reached", requisition_id=locked.pk)
-    ocds.publish_pool_change(locked)
+    publication.publish_pool_change(locked)
     return participation
 
 
@@ -338,7 +339,7 @@ def participation_change(
     total_after = _active_total(participations)
     if _price_break_reached(locked, total_before, total_after):
         notifications.queue("break_reached", requisition_id=locked.pk)
-    ocds.publish_pool_change(locked)
+    publication.publish_pool_change(locked)
     return current
 
 
@@ -353,7 +354,7 @@ def participation_withdraw(*, participation: Participation, user: User) -> Parti
     problem = pledging.withdraw_problem(locked, current, timezone.now())
     if problem:
         raise InvalidTransition(problem)
-    ocds.publish_pool_change(locked, leaving=current)
+    publication.publish_pool_change(locked, leaving=current)
     return transition(
         current,
         ParticipationStatus.WITHDRAWN,
