@@ -104,7 +104,7 @@ def awarded_order(label: str):
 
 
 def bench_render(renders: int) -> float:
-    from procurement.rendering import render_pdf
+    from procurement.presentation.rendering import render_pdf
     from procurement.services import documents
 
     requisition, commercial = awarded_order("render")

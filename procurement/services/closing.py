@@ -13,8 +13,9 @@ from django.utils import timezone
 from accounts import audit, permissions
 from accounts.models import User
 from core.errors import DomainError, InvalidTransition, NotPermitted
-from procurement import arithmetic, selectors
+from procurement import selectors
 from procurement.audit_actions import ProcurementAudit
+from procurement.domain import arithmetic
 from procurement.models import (
     Approval,
     ApprovalDecision,

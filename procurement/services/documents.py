@@ -36,7 +36,7 @@ from procurement.models import (
     document_upload_to,
 )
 from procurement.policies import sign_off
-from procurement.rendering import render_html, render_pdf
+from procurement.presentation.rendering import render_html, render_pdf
 from procurement.services import publication
 from procurement.states import DOCUMENT, ORDER, REQUISITION
 

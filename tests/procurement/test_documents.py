@@ -17,7 +17,7 @@ from procurement.models import (
     OrderStatus,
     RequisitionStatus,
 )
-from procurement.rendering import StaticFilesOnlyFetcher, render_pdf, stylesheet_uri
+from procurement.presentation.rendering import StaticFilesOnlyFetcher, render_pdf, stylesheet_uri
 from procurement.services import documents
 from tests.factories import member
 from tests.procurement.awarded import awarded_order

@@ -18,7 +18,7 @@ from catalogue.policies import orderable_problem
 from core.errors import DomainError, NotPermitted
 from core.invariants import present
 from core.money import format_gbp
-from procurement import charts, selectors, services
+from procurement import selectors, services
 from procurement.forms import (
     CancelForm,
     DecisionForm,
@@ -36,6 +36,7 @@ from procurement.models import (
 )
 from procurement.policies import approval as approval_policy
 from procurement.policies import cancelling, pledging, sign_off
+from procurement.presentation import charts
 from procurement.states import REQUISITION
 
 STATUS_ORDER = [
