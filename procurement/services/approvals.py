@@ -291,20 +291,18 @@ def requisition_sign_off(
             f"above the threshold of {_gbp(split.threshold.amount)}.",
             field="reasons",
         )
-    before = audit.snapshot(locked)
-    locked.signed_off_by = user
-    locked.signed_off_at = timezone.now()
-    locked.sign_off_grounds = requirement.grounds
-    locked.sign_off_reasons = reasons
-    locked.sign_off_evidence = requirement.as_json()
-    locked.save()
-    audit.record(
+    audit.audited_update(
+        locked,
         actor=user,
         action=ProcurementAudit.REQUISITION_SIGNED_OFF,
-        obj=locked,
         organisation=locked.lead_force,
-        before=before,
-        after=audit.snapshot(locked),
+        changes={
+            "signed_off_by": user,
+            "signed_off_at": timezone.now(),
+            "sign_off_grounds": requirement.grounds,
+            "sign_off_reasons": reasons,
+            "sign_off_evidence": requirement.as_json(),
+        },
     )
     return locked
 

@@ -169,18 +169,16 @@ def _record_close_blocked(requisition_id: int, reason: str) -> bool:
     locked = lock_requisition(requisition_id)
     if locked.status != RequisitionStatus.OPEN or locked.close_blocked_reason == reason:
         return False
-    before = audit.snapshot(locked, ["close_blocked_reason", "close_blocked_at"])
-    locked.close_blocked_reason = reason
-    locked.close_blocked_at = timezone.now()
-    locked.save(update_fields=["close_blocked_reason", "close_blocked_at", "updated_at"])
-    audit.record(
+    with audit.audited(
+        locked,
         actor=None,
         action=ProcurementAudit.REQUISITION_CLOSE_BLOCKED,
-        obj=locked,
         organisation=locked.lead_force,
-        before=before,
-        after=audit.snapshot(locked, ["close_blocked_reason", "close_blocked_at"]),
-    )
+        fields=["close_blocked_reason", "close_blocked_at"],
+    ):
+        locked.close_blocked_reason = reason
+        locked.close_blocked_at = timezone.now()
+        locked.save(update_fields=["close_blocked_reason", "close_blocked_at", "updated_at"])
     notifications.queue("close_blocked", requisition_id=locked.pk)
     return True
 
@@ -251,21 +249,17 @@ def reprice(
         if is_fully_approved(p, [a for a in approvals.get(p.pk, []) if a.round == p.approval_round])
     ]
     transition_many(newly_approved, ParticipationStatus.APPROVED)
-    before = audit.snapshot(requisition)
-    _apply_pool(requisition, pool, now)
-    requisition.save()
-    audit.record(
+    with audit.audited(
+        requisition,
         actor=actor,
         action=ProcurementAudit.REQUISITION_REPRICED,
-        obj=requisition,
         organisation=requisition.lead_force,
-        before=before,
-        after={
-            **audit.snapshot(requisition),
-            "shares": _shares_summary(remaining),
-            "to_approve_again": [p.pk for p in risen],
-        },
-    )
+    ) as change:
+        _apply_pool(requisition, pool, now)
+        requisition.save()
+        change.details.update(
+            shares=_shares_summary(remaining), to_approve_again=[p.pk for p in risen]
+        )
     if all(p.status == ParticipationStatus.APPROVED for p in remaining):
         apply_approved(requisition, actor)
         notifications.queue("ready_to_award", requisition_id=requisition.pk)

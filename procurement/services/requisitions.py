@@ -318,24 +318,23 @@ def participation_change(
         cost_centre=current.cost_centre if cost_centre is None else cost_centre,
         internal_note=current.internal_note if internal_note is None else internal_note,
     )
-    before = audit.snapshot(current)
-    if quantity is not None:
-        current.quantity = quantity
-    current.delivery_address, current.cost_centre, current.internal_note = address, centre, note
-    if needed_by is not ...:
-        current.needed_by = needed_by
-    current.last_changed_by = user
-    current.save()
-    if quantity_changes:
-        _record_quantity(current, user, old_quantity)
-    audit.record(
+    with audit.audited(
+        current,
         actor=user,
         action=ProcurementAudit.PARTICIPATION_CHANGED,
-        obj=current,
         organisation=current.force,
-        before=before,
-        after=audit.snapshot(current),
-    )
+    ):
+        if quantity is not None:
+            current.quantity = quantity
+        current.delivery_address = address
+        current.cost_centre = centre
+        current.internal_note = note
+        if needed_by is not ...:
+            current.needed_by = needed_by
+        current.last_changed_by = user
+        current.save()
+        if quantity_changes:
+            _record_quantity(current, user, old_quantity)
     total_after = _active_total(participations)
     if _price_break_reached(locked, total_before, total_after):
         notifications.queue("break_reached", requisition_id=locked.pk)
