@@ -104,8 +104,8 @@ def awarded_order(label: str):
 
 
 def bench_render(renders: int) -> float:
-    from procurement import documents
-    from procurement.rendering import render_pdf
+    from procurement.presentation.rendering import render_pdf
+    from procurement.services import documents
 
     requisition, commercial = awarded_order("render")
     order = _award(requisition, commercial)

@@ -21,28 +21,20 @@ class ProcurementThresholdAdmin(admin.ModelAdmin):
     ordering = ["kind", "-effective_from"]
 
     def save_model(self, request, obj, form, change):
-        before = audit.snapshot(ProcurementThreshold.objects.get(pk=obj.pk)) if change else None
-        super().save_model(request, obj, form, change)
-        audit.record(
-            actor=request.user,
-            action=ProcurementAudit.THRESHOLD_CHANGED
-            if change
-            else ProcurementAudit.THRESHOLD_CREATED,
-            obj=obj,
-            before=before,
-            after=audit.snapshot(obj),
+        action = (
+            ProcurementAudit.THRESHOLD_CHANGED if change else ProcurementAudit.THRESHOLD_CREATED
         )
+        with audit.audited(obj, actor=request.user, action=action) as audited_change:
+            # The form has already set the new values on obj: the state before is the stored
+            # row (none for a new threshold).
+            audited_change.before = (
+                audit.snapshot(ProcurementThreshold.objects.get(pk=obj.pk)) if change else None
+            )
+            super().save_model(request, obj, form, change)
 
     def delete_model(self, request, obj):
-        before, pk = audit.snapshot(obj), obj.pk
-        super().delete_model(request, obj)
-        audit.record(
-            actor=request.user,
-            action=ProcurementAudit.THRESHOLD_DELETED,
-            object_type=ProcurementThreshold._meta.label_lower,
-            object_id=pk,
-            before=before,
-        )
+        with audit.audited(obj, actor=request.user, action=ProcurementAudit.THRESHOLD_DELETED):
+            super().delete_model(request, obj)
 
     def has_delete_permission(self, request, obj=None):
         # Deleting a threshold would rewrite history: add a newer one instead.

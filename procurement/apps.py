@@ -7,7 +7,8 @@ class ProcurementConfig(AppConfig):
     def ready(self) -> None:
         # Imported here, not at the top: they need the models, which load after the configs.
         from catalogue.signals import product_no_longer_orderable
-        from procurement import navigation, panels, providers
+        from procurement import providers
+        from procurement.presentation import navigation, panels
         from procurement.receivers import tell_forces_product_no_longer_orderable
 
         navigation.register()

@@ -1,7 +1,7 @@
 """Procurement's answers to signals from lower apps (connected in ``AppConfig.ready``)."""
 
-from procurement import notifications
 from procurement.models import JointRequisition, RequisitionStatus
+from procurement.services import notifications
 
 
 def tell_forces_product_no_longer_orderable(

@@ -31,7 +31,7 @@ from catalogue.models import Product
 from catalogue.policies import orderable_products
 from catalogue.selectors import products_visible_to
 from core.errors import NotFound
-from procurement import arithmetic
+from procurement.domain import arithmetic
 from procurement.models import (
     Approval,
     Document,

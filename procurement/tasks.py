@@ -4,7 +4,8 @@ service."""
 from celery import Task, shared_task
 from django.db import InterfaceError, OperationalError
 
-from procurement import documents, notifications, ocds, services
+from procurement import services
+from procurement.services import documents, notifications, publication
 
 # Worth retrying: storage or database hiccups. Anything else (a template error, say) fails
 # at once and is shown on the order page for a commercial lead to retry.
@@ -52,7 +53,7 @@ def close_due_requisitions() -> dict[str, int]:
 )
 def publish_tender_update(requisition_id: int) -> bool:
     """Publish a requisition's coalesced OCDS tender update once its minute is up."""
-    return ocds.publish_pending(requisition_id)
+    return publication.publish_pending(requisition_id)
 
 
 @shared_task(
@@ -60,7 +61,7 @@ def publish_tender_update(requisition_id: int) -> bool:
 )
 def publish_due_ocds_updates() -> int:
     """Publish every OCDS tender update whose minute is up (idempotent: run every minute)."""
-    return ocds.publish_due_tender_updates()
+    return publication.publish_due_tender_updates()
 
 
 class DocumentTask(Task):

@@ -13,10 +13,11 @@ from rest_framework.views import APIView
 
 from accounts.models import Organisation
 from core.api import Pagination
-from procurement import documents, ocds
 from procurement.models import Document, DocumentStatus, OcdsRelease, Order
-from procurement.ocds_validation import codelist
+from procurement.ocds import releases
+from procurement.ocds.validation import codelist
 from procurement.selectors import documents_visible_to, ocds_releases_published
+from procurement.services import documents
 
 
 class DocumentSerializer(serializers.ModelSerializer):
@@ -131,7 +132,8 @@ class OcdsLinksSerializer(serializers.Serializer):
 
 
 class OcdsReleasePackageSerializer(serializers.Serializer):
-    """An OCDS 1.1 release package (for the schema only: packages are built by procurement.ocds)."""
+    """An OCDS 1.1 release package (for the schema only: packages are built by
+    ``procurement.ocds.releases``)."""
 
     uri = serializers.URLField()
     version = serializers.CharField(help_text="The OCDS version: 1.1.")
@@ -208,7 +210,7 @@ class OcdsReleaseList(GenericAPIView):
         page = paginator.paginate_queryset(queryset, request, view=self)
         if not page:
             raise Http404("No release matches: a release package holds at least one.")
-        package = ocds.release_package(
+        package = releases.release_package(
             [release.data for release in page],
             uri=request.build_absolute_uri(),
             links=paginator.links(),
@@ -225,15 +227,15 @@ class RequisitionOcdsView(APIView):
     )
     def get(self, request, pk: int):
         # A requisition with nothing published and an id that does not exist: one answer.
-        releases = [
+        published = [
             release.data
             for release in ocds_releases_published()
             .filter(joint_requisition_id=pk)
             .order_by("date", "pk")
         ]
-        if not releases:
+        if not published:
             raise Http404("Nothing has been published for this requisition yet.")
-        return Response(ocds.release_package(releases, uri=request.build_absolute_uri()))
+        return Response(releases.release_package(published, uri=request.build_absolute_uri()))
 
 
 class OcdsPublicationPolicyView(APIView):
@@ -245,4 +247,4 @@ class OcdsPublicationPolicyView(APIView):
         summary="The OCDS publication policy", responses={(200, "text/plain"): OpenApiTypes.STR}
     )
     def get(self, request):
-        return HttpResponse(ocds.POLICY, content_type="text/plain; charset=utf-8")
+        return HttpResponse(releases.POLICY, content_type="text/plain; charset=utf-8")

@@ -7,7 +7,7 @@ from accounts import permissions
 from accounts.models import Organisation
 from catalogue.models import Product
 from core.limits import MAX_NOTE_LENGTH, MAX_QUANTITY_PER_FORCE, MONEY_DIGITS
-from procurement import selectors, services
+from procurement import selectors
 from procurement.models import (
     Approval,
     JointRequisition,
@@ -226,7 +226,7 @@ class ParticipationSerializer(serializers.ModelSerializer):
     def get_share_including_vat(self, participation) -> str | None:
         if participation.share is None:
             return None
-        return money(services.share_with_vat(participation))
+        return money(approval_policy.share_with_vat(participation))
 
     @extend_schema_field(serializers.DecimalField(**MONEY_DIGITS, allow_null=True))
     def get_saving(self, participation) -> str | None:

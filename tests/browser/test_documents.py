@@ -4,8 +4,8 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import Organisation, OrganisationKind, Role
-from procurement import documents
 from procurement.models import Document, DocumentKind, DocumentStatus
+from procurement.services import documents
 from tests.browser.conftest import serious_violations, sign_in
 from tests.factories import PASSWORD, member
 from tests.procurement.awarded import awarded_order

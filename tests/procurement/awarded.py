@@ -58,7 +58,7 @@ def awarded_order(forces: int = 3, *, name_prefix: str = "") -> Order:
     )
     subtotal = unit_price * total_quantity
     shares = [unit_price * q for q in quantities]
-    # VAT per force line to the penny; the order's VAT is their sum (procurement.arithmetic).
+    # VAT per force line to the penny; the order's VAT is their sum (procurement.domain.arithmetic).
     vats = [vat_on(share, Decimal("0.20")) for share in shares]
     vat = sum(vats, Decimal("0.00"))
     requisition = JointRequisition.objects.create(

@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 
 from catalogue.pricing import Tier, unit_price_for
 from core.money import to_pence, vat_on
-from procurement import arithmetic
+from procurement.domain import arithmetic
 
 BREAKS = [Tier(1, Decimal("100.00")), Tier(10, Decimal("90.00")), Tier(100, Decimal("80.00"))]
 

@@ -16,7 +16,7 @@ from pypdf import PdfReader
 
 from accounts.models import Role
 from core.money import format_gbp
-from procurement import documents, services
+from procurement import services
 from procurement.models import (
     Approval,
     DocumentKind,
@@ -25,6 +25,7 @@ from procurement.models import (
     OrderLine,
     Participation,
 )
+from procurement.services import documents
 from tests.factories import compliant_product, member
 from tests.procurement.awarded import awarded_order
 from tests.procurement.conftest import join, start
@@ -231,8 +232,9 @@ def test_identical_lines_carry_identical_vat_from_close_to_the_documents_and_ocd
         amounts |= set(_amounts(release.data))
     rows = {order.subtotal, order.vat, order.total, order.unit_price, product.list_price}
     rows |= {value for line in order.lines.all() for value in (line.share, line.vat, line.total)}
-    # OCDS states every amount including VAT (ocds.POLICY): a unit's value is the stored net
-    # unit price times one plus the rate, exactly; every other amount is a stored one.
+    # OCDS states every amount including VAT (procurement.ocds.releases.POLICY): a unit's value
+    # is the stored net unit price times one plus the rate, exactly; every other amount is a
+    # stored one.
     rows.add(order.unit_price * (1 + requisition.vat_rate))
     assert amounts and amounts <= {float(value) for value in rows if value is not None}
     assert float(order_total) in amounts

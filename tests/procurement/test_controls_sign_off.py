@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from accounts.models import Role
 from core.errors import DomainError, InvalidTransition
-from procurement import documents, selectors, services
+from procurement import selectors, services
 from procurement.models import (
     DocumentKind,
     JointRequisition,
@@ -23,6 +23,7 @@ from procurement.models import (
     RequisitionStatus,
 )
 from procurement.policies import sign_off
+from procurement.services import documents
 from tests.factories import CategoryFactory, ForceFactory, compliant_product, member
 from tests.procurement.conftest import join, start
 

@@ -3,7 +3,7 @@ import pytest
 from accounts import demo as accounts_demo
 from accounts.audit import verify_chain
 from accounts.models import AuditEvent
-from procurement import demo
+from procurement.demo import requisitions as demo
 from procurement.models import JointRequisition, Order, ProcurementThreshold
 from standards.demo import registry as standards_registry
 

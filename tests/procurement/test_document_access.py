@@ -3,8 +3,8 @@
 import pytest
 
 from accounts.models import Organisation, OrganisationKind, Role
-from procurement import documents
 from procurement.models import DocumentKind
+from procurement.services import documents
 from tests.factories import ForceFactory, SupplierFactory, member
 from tests.procurement.awarded import awarded_order
 

@@ -7,8 +7,8 @@ import time
 import pytest
 from django.core.files.storage import default_storage
 
-from procurement import documents
 from procurement.models import Document, DocumentKind, DocumentStatus, OrderStatus
+from procurement.services import documents
 from procurement.tasks import render_document
 from tests.procurement.awarded import awarded_order
 

@@ -9,7 +9,6 @@ from accounts.models import AuditEvent, Organisation, OrganisationKind, Role
 from config.celery import app as celery_app
 from core.errors import InvalidTransition, NotPermitted
 from core.money import format_gbp
-from procurement import documents
 from procurement.models import (
     Document,
     DocumentKind,
@@ -18,7 +17,8 @@ from procurement.models import (
     OrderStatus,
     RequisitionStatus,
 )
-from procurement.rendering import StaticFilesOnlyFetcher, render_pdf, stylesheet_uri
+from procurement.presentation.rendering import StaticFilesOnlyFetcher, render_pdf, stylesheet_uri
+from procurement.services import documents
 from tests.factories import member
 from tests.procurement.awarded import awarded_order
 

@@ -4,17 +4,18 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from procurement import documents, ocds
 from procurement.models import OcdsRelease, RequisitionStatus
-from procurement.ocds_validation import package_errors
+from procurement.ocds import releases
+from procurement.ocds.validation import package_errors
+from procurement.services import documents, publication
 from tests.procurement.awarded import awarded_order
 
 pytestmark = pytest.mark.django_db
 
 
-def package_of(*releases):
-    return ocds.release_package(
-        [r.data if isinstance(r, OcdsRelease) else r for r in releases],
+def package_of(*published):
+    return releases.release_package(
+        [r.data if isinstance(r, OcdsRelease) else r for r in published],
         uri="https://network-code.example/api/v1/ocds/releases/",
     )
 
@@ -30,8 +31,8 @@ def contracted(settings, tmp_path, django_capture_on_commit_callbacks):
     }
     order = awarded_order(forces=3)
     requisition = order.joint_requisition
-    ocds.publish_tender(requisition)
-    ocds.publish_award(order)
+    publication.publish_tender(requisition)
+    publication.publish_award(order)
     with django_capture_on_commit_callbacks(execute=True):
         documents.documents_request(order=order, actor=None)
     return order
@@ -82,7 +83,7 @@ def test_a_cancelled_requisition_publishes_a_valid_cancellation(contracted):
     requisition.cancellation_reason = "Budget withdrawn."
     requisition.save()
 
-    release = ocds.publish_cancellation(requisition)
+    release = publication.publish_cancellation(requisition)
 
     assert release.data["tender"]["status"] == "cancelled"
     assert package_errors(package_of(release)) == []
@@ -92,7 +93,7 @@ def test_publishing_the_same_event_twice_keeps_the_first_release(contracted):
     requisition = contracted.joint_requisition
     first = requisition.ocds_releases.get(tag="tender")
 
-    again = ocds.publish_tender(requisition)
+    again = publication.publish_tender(requisition)
 
     assert again.pk == first.pk
     assert requisition.ocds_releases.filter(tag="tender").count() == 1

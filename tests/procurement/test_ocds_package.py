@@ -9,9 +9,11 @@ import pytest
 from django.db.models import F
 from django.utils import timezone
 
-from procurement import ocds, services
+from procurement import services
 from procurement.models import OcdsPendingUpdate, OcdsRelease
-from procurement.ocds_validation import STANDARD_ZIP, package_errors
+from procurement.ocds import releases
+from procurement.ocds.validation import STANDARD_ZIP, package_errors
+from procurement.services import publication
 from tests.procurement.awarded import awarded_order
 from tests.procurement.conftest import join, start
 
@@ -85,7 +87,7 @@ def test_each_force_quantity_is_in_the_tender(pooled, force, other_force, third_
     """Issue 9, finding 15: the per-force quantities are published with the pooled total."""
     release = latest(pooled)
 
-    quantities = ocds.force_quantities(release)
+    quantities = releases.force_quantities(release)
     assert quantities == {force.name: 37, other_force.name: 114, third_force.name: 100}
 
 
@@ -120,11 +122,11 @@ def test_a_burst_of_changes_is_one_release_that_carries_the_last_pool(
     join(requisition, third_buyer, third_force, quantity=100)
 
     assert requisition.ocds_releases.count() == 1  # within the minute: nothing yet
-    assert ocds.publish_due_tender_updates() == 0  # still within the minute
+    assert publication.publish_due_tender_updates() == 0  # still within the minute
 
     pass_the_minute(requisition)
-    assert ocds.publish_due_tender_updates() == 1
-    assert ocds.publish_due_tender_updates() == 0  # once only
+    assert publication.publish_due_tender_updates() == 1
+    assert publication.publish_due_tender_updates() == 0  # once only
     release = latest(requisition)
     assert release["tender"]["items"][0]["quantity"] == 251
     assert requisition.ocds_releases.count() == 2
@@ -144,7 +146,7 @@ def test_the_close_always_publishes_the_final_pool(buyer, force, product, other_
         force.name,
         other_force.name,
     }
-    assert ocds.publish_due_tender_updates() == 0
+    assert publication.publish_due_tender_updates() == 0
 
 
 def test_a_cancellation_names_every_participating_force(
@@ -158,7 +160,7 @@ def test_a_cancellation_names_every_participating_force(
     assert buyers == {force.name, other_force.name, third_force.name}
     assert release["tender"]["status"] == "cancelled"
     assert "statusDetails" not in json.dumps(release)
-    assert package_errors(ocds.release_package([release], uri="https://x.example/")) == []
+    assert package_errors(releases.release_package([release], uri="https://x.example/")) == []
 
 
 def test_the_releases_endpoint_serves_a_release_package_with_links(api, buyer, pooled):
@@ -216,12 +218,12 @@ def every_release(settings, tmp_path, django_capture_on_commit_callbacks, pooled
             "OPTIONS": {"location": str(tmp_path / "media")},
         },
     }
-    from procurement import documents
+    from procurement.services import documents
 
     services.requisition_cancel(requisition=pooled, user=buyer, reason="Budget withdrawn.")
     order = awarded_order(forces=3)
-    ocds.publish_tender(order.joint_requisition)
-    ocds.publish_award(order)
+    publication.publish_tender(order.joint_requisition)
+    publication.publish_award(order)
     with django_capture_on_commit_callbacks(execute=True):
         documents.documents_request(order=order, actor=None)
     assert set(OcdsRelease.objects.values_list("tag", flat=True)) == {
@@ -282,7 +284,7 @@ def test_every_amount_includes_vat_by_the_stated_convention(every_release, api):
     for release in OcdsRelease.objects.all():
         for path, value in _values(release.data):
             assert value["currency"] == "GBP", path
-    package = ocds.release_package([award], uri="https://x.example/")
+    package = releases.release_package([award], uri="https://x.example/")
     policy = api.get(package["publicationPolicy"])
     assert policy.status_code == 200
     assert "is in GBP and includes VAT" in policy.content.decode()
@@ -298,7 +300,7 @@ def test_the_opening_quantity_change_in_the_same_minute_is_not_lost(
     join(requisition, other_buyer, other_force, quantity=14)
     pass_the_minute(requisition)
 
-    assert ocds.publish_due_tender_updates(now=timezone.now()) == 1
+    assert publication.publish_due_tender_updates(now=timezone.now()) == 1
     assert latest(requisition)["tender"]["items"][0]["quantity"] == 51
 
 

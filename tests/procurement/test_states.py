@@ -5,7 +5,6 @@ import pytest
 
 from accounts.models import AuditEvent, Organisation, OrganisationKind, Role
 from core.errors import InvalidTransition
-from procurement import documents
 from procurement.audit_actions import ProcurementAudit
 from procurement.models import (
     Document,
@@ -14,6 +13,7 @@ from procurement.models import (
     ParticipationStatus,
     RequisitionStatus,
 )
+from procurement.services import documents
 from procurement.states import DOCUMENT, ORDER, PARTICIPATION, REQUISITION
 from tests.factories import member
 from tests.procurement.awarded import awarded_order

@@ -4,7 +4,7 @@ from django.db import transaction
 
 from accounts import demo as accounts_demo
 from catalogue import demo as catalogue_demo
-from procurement import demo as procurement_demo
+from procurement.demo import requisitions as procurement_demo
 from standards.demo import proposals as standards_proposals
 from standards.demo import registry as standards_registry
 

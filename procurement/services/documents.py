@@ -22,7 +22,6 @@ from accounts.models import Organisation, User
 from accounts.permissions import can_retry_documents
 from catalogue.models import ConformanceStatus
 from core.errors import NotPermitted
-from procurement import ocds
 from procurement.audit_actions import ProcurementAudit
 from procurement.models import (
     Approval,
@@ -37,7 +36,8 @@ from procurement.models import (
     document_upload_to,
 )
 from procurement.policies import sign_off
-from procurement.rendering import render_html, render_pdf
+from procurement.presentation.rendering import render_html, render_pdf
+from procurement.services import publication
 from procurement.states import DOCUMENT, ORDER, REQUISITION
 
 # Keyed by the choice's value, as a Document's ``kind`` holds it.
@@ -400,7 +400,7 @@ def _complete_order_if_ready(order_id: int) -> None:
             action=ProcurementAudit.REQUISITION_CONTRACTED,
             organisation=requisition.lead_force,
         )
-    ocds.publish_contract(order)
+    publication.publish_contract(order)
 
 
 @transaction.atomic

@@ -6,19 +6,17 @@ force joins, changes its quantity or withdraws) is a ``tenderUpdate`` with the p
 then is, at most one a minute per requisition (a burst of changes is one update, published
 when the minute is up), and always one at close; then ``tenderCancellation``, ``award`` and
 ``contract``. Every amount follows one convention, stated in ``POLICY`` and served with the
-packages: see ``POLICY``.
+packages: see ``POLICY``. This module builds the releases; ``procurement.services.publication``
+writes them.
 """
 
 import datetime
 import re
 from datetime import UTC
 from decimal import Decimal
-from functools import partial
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
 
@@ -29,8 +27,6 @@ from procurement.models import (
     DocumentKind,
     DocumentStatus,
     JointRequisition,
-    OcdsPendingUpdate,
-    OcdsRelease,
     Order,
     Participation,
     ParticipationStatus,
@@ -164,7 +160,7 @@ def _ict_company() -> Organisation | None:
     return Organisation.objects.ict_company()
 
 
-def _participations(
+def participations_of(
     requisition: JointRequisition, statuses, leaving: Participation | None = None
 ) -> list[Participation]:
     participations = requisition.participations.filter(status__in=statuses)
@@ -175,7 +171,9 @@ def _participations(
 
 def pool_of(requisition: JointRequisition, leaving: Participation | None = None) -> dict[str, int]:
     """Each participating force's quantity, by the force's slug (without ``leaving``)."""
-    return {p.force.slug: p.quantity for p in _participations(requisition, PARTICIPATING, leaving)}
+    return {
+        p.force.slug: p.quantity for p in participations_of(requisition, PARTICIPATING, leaving)
+    }
 
 
 def _by_force(lines: list[tuple[str, int]]) -> str:
@@ -281,7 +279,7 @@ def tender_release(
 ) -> dict:
     """The tender as the pool now stands: every participating force a buyer."""
     if participations is None:
-        participations = _participations(requisition, PARTICIPATING)
+        participations = participations_of(requisition, PARTICIPATING)
     ict_company = _ict_company()
     status = (
         "active"
@@ -307,7 +305,7 @@ def tender_release(
 def cancellation_release(requisition: JointRequisition) -> dict:
     """Names every force that took part when it was cancelled (or whose share was rejected)."""
     date = requisition.cancelled_at or timezone.now()
-    named = _participations(requisition, [*PARTICIPATING, ParticipationStatus.REJECTED])
+    named = participations_of(requisition, [*PARTICIPATING, ParticipationStatus.REJECTED])
     ict_company = _ict_company()
     documents = []
     if requisition.cancellation_reason:
@@ -431,165 +429,6 @@ def contract_release(order: Order) -> dict:
         "awards": [_award(order, lines)],
         "contracts": [contract],
     }
-
-
-# Publishing.
-
-
-def _store(
-    requisition: JointRequisition, tag: str, data: dict, date, pool: dict | None = None
-) -> OcdsRelease:
-    return OcdsRelease.objects.create(
-        joint_requisition=requisition,
-        release_id=data["id"],
-        tag=tag,
-        date=date,
-        data=data,
-        pool=pool or {},
-    )
-
-
-def _publish(requisition: JointRequisition, tag: str, data: dict, date) -> OcdsRelease:
-    """Write an event's release once; publishing the same event again returns the first."""
-    existing = OcdsRelease.objects.filter(joint_requisition=requisition, tag=tag).first()
-    if existing:
-        return existing
-    try:
-        with transaction.atomic():
-            pool = pool_of(requisition) if tag == OPENED else None
-            return _store(requisition, tag, data, date, pool)
-    except IntegrityError:
-        return OcdsRelease.objects.get(joint_requisition=requisition, tag=tag)
-
-
-def publish_tender(requisition: JointRequisition) -> OcdsRelease:
-    return _publish(requisition, OPENED, tender_release(requisition), requisition.created_at)
-
-
-def publish_cancellation(requisition: JointRequisition) -> OcdsRelease:
-    OcdsPendingUpdate.objects.filter(joint_requisition=requisition).delete()
-    date = requisition.cancelled_at or timezone.now()
-    return _publish(requisition, "tenderCancellation", cancellation_release(requisition), date)
-
-
-def publish_award(order: Order) -> OcdsRelease:
-    requisition = order.joint_requisition
-    date = requisition.awarded_at or order.created_at
-    return _publish(requisition, "award", award_release(order), date)
-
-
-def publish_contract(order: Order) -> OcdsRelease:
-    date = order.contracted_at or timezone.now()
-    return _publish(order.joint_requisition, "contract", contract_release(order), date)
-
-
-def _last_tender_release(requisition: JointRequisition) -> OcdsRelease | None:
-    return (
-        OcdsRelease.objects.filter(joint_requisition=requisition, tag__in=TENDER_TAGS)
-        .order_by("-date", "-pk")
-        .first()
-    )
-
-
-def _publish_update(
-    requisition: JointRequisition,
-    now: datetime.datetime,
-    *,
-    even_if_unchanged: bool = False,
-    leaving: Participation | None = None,
-) -> OcdsRelease | None:
-    """A tender update with the pool as it is now; None when the pool is as last published."""
-    OcdsPendingUpdate.objects.filter(joint_requisition=requisition).delete()
-    participations = _participations(requisition, PARTICIPATING, leaving)
-    pool = {p.force.slug: p.quantity for p in participations}
-    if not even_if_unchanged:
-        last = _last_tender_release(requisition)
-        if last is not None and last.pool == pool:
-            return None
-    data = tender_release(
-        requisition,
-        tag=UPDATED,
-        release_id=f"{requisition.ocid}-{UPDATED}-{now.astimezone(UTC):%Y%m%dT%H%M%S%fZ}",
-        date=now,
-        participations=participations,
-    )
-    return _store(requisition, UPDATED, data, now, pool)
-
-
-def _schedule(requisition_id: int, due: datetime.datetime) -> None:
-    """Publish the pending update when its minute is up (the beat's sweep is the safety net)."""
-    # Imported here: procurement.tasks imports this module (a cycle at import time).
-    from procurement.tasks import publish_tender_update
-
-    task_id = f"ocds-tender-update-{requisition_id}-{due:%Y%m%dT%H%M%S}"
-    transaction.on_commit(
-        partial(publish_tender_update.apply_async, (requisition_id,), eta=due, task_id=task_id)
-    )
-
-
-def publish_pool_change(
-    requisition: JointRequisition,
-    *,
-    leaving: Participation | None = None,
-    now: datetime.datetime | None = None,
-) -> OcdsRelease | None:
-    """The pool changed: publish a tender update now if the last tender release is a minute
-    old, or else once the minute is up (one update for the whole burst, with the pool as it
-    is then). Called by the services inside their transaction, the requisition locked;
-    ``leaving`` is a participation being withdrawn in the same transaction."""
-    now = now or timezone.now()
-    last = OcdsRelease.objects.filter(joint_requisition=requisition, tag__in=TENDER_TAGS).aggregate(
-        last=Max("date")
-    )["last"]
-    if last is None or now - last >= MINUTE:
-        return _publish_update(requisition, now, leaving=leaving)
-    due = last + MINUTE
-    _, created = OcdsPendingUpdate.objects.update_or_create(
-        joint_requisition=requisition, defaults={"due_at": due, "changed_at": now}
-    )
-    if created:
-        _schedule(requisition.pk, due)
-    return None
-
-
-def publish_close(
-    requisition: JointRequisition, *, now: datetime.datetime | None = None
-) -> OcdsRelease | None:
-    """The close always publishes the final pool, whatever the minute."""
-    return _publish_update(
-        requisition, requisition.closed_at or now or timezone.now(), even_if_unchanged=True
-    )
-
-
-@transaction.atomic
-def publish_pending(requisition_id: int, *, now: datetime.datetime | None = None) -> bool:
-    """Publish a requisition's pending update if its minute is up; True when one went out.
-    Idempotent: the delayed task and the sweep may both run it."""
-    now = now or timezone.now()
-    requisition = JointRequisition.objects.select_for_update().filter(pk=requisition_id).first()
-    if requisition is None:
-        return False
-    pending = OcdsPendingUpdate.objects.filter(joint_requisition=requisition).first()
-    if pending is None:
-        return False
-    if requisition.status != RequisitionStatus.OPEN:
-        pending.delete()  # the close or the cancellation has published the last word
-        return False
-    last = _last_tender_release(requisition)
-    if last is not None and now - last.date < MINUTE:
-        return False
-    return _publish_update(requisition, now) is not None
-
-
-def publish_due_tender_updates(*, now: datetime.datetime | None = None) -> int:
-    """Publish every pending tender update whose minute is up (the scheduler runs this every
-    minute, in case a delayed publication was lost). Returns how many were published."""
-    now = now or timezone.now()
-    due = OcdsPendingUpdate.objects.filter(due_at__lte=now).order_by("due_at", "pk")
-    return sum(
-        publish_pending(requisition_id, now=now)
-        for requisition_id in due.values_list("joint_requisition_id", flat=True)
-    )
 
 
 def publication_policy_url() -> str:

@@ -18,7 +18,7 @@ from catalogue.policies import orderable_problem
 from core.errors import DomainError, NotPermitted
 from core.invariants import present
 from core.money import format_gbp
-from procurement import charts, selectors, services
+from procurement import selectors, services
 from procurement.forms import (
     CancelForm,
     DecisionForm,
@@ -36,6 +36,7 @@ from procurement.models import (
 )
 from procurement.policies import approval as approval_policy
 from procurement.policies import cancelling, pledging, sign_off
+from procurement.presentation import charts
 from procurement.states import REQUISITION
 
 STATUS_ORDER = [
@@ -207,7 +208,7 @@ def _participation_rows(request, requisition, aggregation):
                 "figures": figures.get(participation.pk),
                 "counted": participation.pk in counted,
                 "private": permissions.can_see_participation_details(request.user, participation),
-                "share_with_vat": services.share_with_vat(participation)
+                "share_with_vat": approval_policy.share_with_vat(participation)
                 if participation.share is not None
                 else None,
             }
@@ -500,7 +501,7 @@ def approval_queue(request):
         raise NotPermitted("The approval queue is for forces' finance approvers.")
     rows = []
     for participation in selectors.approval_queue_for(request.user):
-        amount = services.share_with_vat(participation)
+        amount = approval_policy.share_with_vat(participation)
         approvals = [
             a for a in participation.approvals.all() if a.round == participation.approval_round
         ]
@@ -517,7 +518,7 @@ def approval_queue(request):
                 "decided": decided,
                 "entered": entered,
                 "needs_second": bool(approvals)
-                and not services.is_fully_approved(participation, approvals),
+                and not approval_policy.is_fully_approved(participation, approvals),
             }
         )
     return render(request, "procurement/approval_queue.html", {"rows": rows})
@@ -569,7 +570,7 @@ def participation_decide(request, pk: int):
             "approver"
         )
     )
-    amount = services.share_with_vat(participation)
+    amount = approval_policy.share_with_vat(participation)
     limit = permissions.approval_limit(request.user, participation.force)
     return render(
         request,

@@ -14,9 +14,9 @@ from jsonschema import Draft4Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
-SCHEMA_DIR = Path(__file__).resolve().parent / "ocds_schema"
+SCHEMA_DIR = Path(__file__).resolve().parent / "schema"
 # The standard's repository archive, for libcoveocds (the Open Contracting Partnership's review
-# tool) to run with no network: `libcoveocds --standard-zip procurement/ocds_schema/... FILE`.
+# tool) to run with no network: `libcoveocds --standard-zip procurement/ocds/schema/... FILE`.
 STANDARD_ZIP = SCHEMA_DIR / "standard-schema-1__1__5.zip"
 RELEASE_SCHEMA_URL = "https://standard.open-contracting.org/schema/1__1__5/release-schema.json"
 

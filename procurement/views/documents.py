@@ -6,8 +6,8 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_POST
 
-from procurement import documents
 from procurement.selectors import documents_visible_to
+from procurement.services import documents
 
 
 @login_required

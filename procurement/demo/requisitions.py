@@ -1,6 +1,6 @@
 """Demo joint requisitions in every state reachable in this release, made through the
-services so that every step is audited. Idempotent: a requisition is recognised by its
-title and made only once.
+services so that every step is audited; what they are is data (``requisitions.json``).
+Idempotent: a requisition is recognised by its title and made only once.
 
 It uses published, compliant products from the catalogue's demo data when there are
 enough; otherwise it adds a few products of its own (with price breaks and a verified
@@ -9,8 +9,10 @@ requisitions need the contract documents of the next release and are not seeded.
 """
 
 import datetime
+import json
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
@@ -21,41 +23,14 @@ from catalogue import compliance
 from catalogue.models import Category, Conformance, PriceBreak, Product, ProductStatus
 from catalogue.policies import orderable_products
 from core.invariants import present
-from procurement import notifications, services
+from procurement import services
 from procurement.models import JointRequisition, Participation, RequisitionStatus
 from procurement.policies import sign_off
+from procurement.services import notifications
 from standards.models import StandardVersion, VersionStatus
 
-DEMO_SUPPLIER = "aldgate-mobile"
-DEMO_CATEGORY = ("demo-mobile-devices", "Portable computers", "30213100-6")
-
-# sku, name, summary, unit, breaks (min quantity, unit price)
-DEMO_PRODUCTS = [
-    (
-        "AM-RL14",
-        "Rugged 14-inch laptop",
-        "Sealed laptop with vehicle dock and hot-swap battery.",
-        [(1, "1450.00"), (50, "1320.00"), (200, "1190.00"), (500, "1100.00")],
-    ),
-    (
-        "AM-PH6",
-        "Secure police smartphone",
-        "Managed smartphone with hardware-backed encryption.",
-        [(1, "420.00"), (100, "385.00"), (250, "350.00"), (1000, "320.00")],
-    ),
-    (
-        "AM-TB10",
-        "Rugged 10-inch tablet",
-        "Tablet for forensic and scene-of-crime teams.",
-        [(1, "780.00"), (25, "720.00"), (100, "660.00")],
-    ),
-    (
-        "AM-BWV3",
-        "Body-worn camera with docking",
-        "Camera with SHA-256 evidence hashing and a docking station.",
-        [(1, "395.00"), (100, "355.00"), (400, "320.00")],
-    ),
-]
+# The demo's data: its own products (used when the catalogue has too few) and the requisitions.
+DATA = json.loads((Path(__file__).resolve().parent / "requisitions.json").read_text())
 
 
 def _force(slug: str) -> Organisation:
@@ -88,11 +63,11 @@ def demo_products() -> list[Product]:
 
 
 def _own_products() -> list[Product]:
-    supplier = Organisation.objects.get(slug=DEMO_SUPPLIER)
-    slug, name, cpv = DEMO_CATEGORY
-    category = Category.objects.filter(cpv_code=cpv).first() or Category.objects.create(
-        slug=slug, name=name, cpv_code=cpv
-    )
+    supplier = Organisation.objects.get(slug=DATA["supplier"])
+    category_data = DATA["category"]
+    category = Category.objects.filter(
+        cpv_code=category_data["cpv_code"]
+    ).first() or Category.objects.create(**category_data)
     version = (
         StandardVersion.objects.filter(
             standard__reference="NC-SEC-001", status=VersionStatus.ADOPTED
@@ -101,7 +76,13 @@ def _own_products() -> list[Product]:
         .first()
     )
     products = []
-    for sku, product_name, summary, breaks in DEMO_PRODUCTS:
+    for item in DATA["products"]:
+        sku, product_name, summary, breaks = (
+            item["sku"],
+            item["name"],
+            item["summary"],
+            item["breaks"],
+        )
         list_price = Decimal(breaks[0][1])
         product, created = Product.objects.get_or_create(
             supplier=supplier,
@@ -144,77 +125,12 @@ class Plan:
     pledges: list[tuple[str, int]]  # (force slug, quantity), the lead first
     state: str
     closes_in_days: int = 14
+    why: str = ""  # what the plan avoids, for the reader of the data
 
 
 PLANS = [
-    Plan(
-        "Rugged laptops for response policing",
-        0,
-        "kent",
-        [("kent", 40), ("essex", 35), ("sussex", 30)],
-        "open",
-        10,
-    ),
-    Plan(
-        "Secure smartphones for neighbourhood teams",
-        1,
-        "west-midlands",
-        [
-            ("west-midlands", 60),
-            ("staffordshire", 25),
-            ("warwickshire", 15),
-            ("west-mercia", 30),
-            ("derbyshire", 40),
-            ("leicestershire", 35),
-        ],
-        "open",
-        21,
-    ),
-    Plan(
-        "Body-worn cameras: 5 short of the next price break",
-        3,
-        "north-yorkshire",
-        [("north-yorkshire", 40), ("humberside", 30), ("cleveland", 25)],
-        "open",
-        5,
-    ),
-    Plan("Tablets for scenes of crime", 2, "dorset", [("dorset", 8)], "open", 30),
-    Plan(
-        "Rugged tablets for forensic teams",
-        2,
-        "thames-valley",
-        [("thames-valley", 60), ("hampshire", 30), ("surrey", 25)],
-        "closed",
-    ),
-    Plan(
-        "Smartphones for roads policing",
-        1,
-        "lancashire",
-        # Not Merseyside: with its laptops (the same CPV category) it would be a split purchase.
-        [("lancashire", 70), ("cumbria", 20), ("durham", 60)],
-        "approved",
-    ),
-    Plan(
-        "Laptops for the regional organised crime units",
-        0,
-        "greater-manchester",
-        [("greater-manchester", 120), ("cheshire", 60), ("merseyside", 40)],
-        "approved_needs_sign_off",
-    ),
-    Plan(
-        "Body-worn cameras for Wales",
-        3,
-        "south-wales",
-        [("south-wales", 150), ("gwent", 60), ("dyfed-powys", 50), ("north-wales", 60)],
-        "awarded",
-    ),
-    Plan(
-        "Laptops for custody suites",
-        0,
-        "norfolk",
-        [("norfolk", 12), ("suffolk", 10)],
-        "cancelled",
-    ),
+    Plan(**{**plan, "pledges": [tuple(pledge) for pledge in plan["pledges"]]})
+    for plan in DATA["requisitions"]
 ]
 
 

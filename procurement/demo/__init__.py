@@ -1,0 +1,1 @@
+"""Procurement's demo data: joint requisitions made through the services (``requisitions``)."""

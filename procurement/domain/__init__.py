@@ -1,0 +1,1 @@
+"""Pure procurement domain code: no queries, no writes, no requests."""
