@@ -29,9 +29,9 @@ from django.utils import timezone
 
 from accounts import audit, permissions
 from accounts.models import Organisation, User
+from catalogue.domain.pricing import unit_price_for
 from catalogue.models import Product
 from catalogue.policies import orderable_problem
-from catalogue.pricing import unit_price_for
 from core.errors import DomainError, InvalidTransition, NotFound, NotPermitted
 from core.invariants import present
 from core.limits import MAX_NOTE_LENGTH, MAX_QUANTITY_PER_FORCE

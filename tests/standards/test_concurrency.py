@@ -7,8 +7,8 @@ import pytest
 from django.db import connection
 
 from accounts.models import AuditEvent
-from catalogue import lapsing
 from catalogue.models import Conformance
+from catalogue.services import lapsing
 from core.errors import InvalidTransition
 from standards import selectors, services
 from standards.models import Proposal, ProposalAction, ProposalStatus, StandardVersion, Vote

@@ -8,9 +8,9 @@ from django.utils import timezone
 
 from accounts import audit
 from accounts.models import AuditEvent
-from catalogue import lapsing
 from catalogue import tasks as catalogue_tasks
 from catalogue.models import Conformance, Product
+from catalogue.services import lapsing
 from core.errors import DomainError, InvalidTransition, NotPermitted
 from standards import selectors, services, tasks
 from standards.models import (
@@ -296,7 +296,7 @@ def catalogue(version):
     both = ProductFactory(name="Doubly conforming laptop", is_compliant=False)
     ConformanceFactory(product=both, standard_version=version)
     ConformanceFactory(product=both)  # to another standard
-    from catalogue import compliance
+    from catalogue.services import compliance
 
     compliance.refresh()
     return {"verified": verified, "claimed": claimed, "rejected": rejected, "both": both}
@@ -398,7 +398,7 @@ def test_conformance_lapses_when_the_transition_period_ends(
     assert AuditEvent.objects.filter(action="conformance.lapsed").count() == 3
 
     ConformanceFactory(product=catalogue["verified"], standard_version=proposal.enacted_version)
-    from catalogue import compliance
+    from catalogue.services import compliance
 
     compliance.refresh([catalogue["verified"].pk])
     assert is_compliant(catalogue["verified"])

@@ -3,7 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from accounts import demo as accounts_demo
-from catalogue import demo as catalogue_demo
+from catalogue.demo import loader as catalogue_demo
 from procurement import demo as procurement_demo
 from standards import demo as standards_demo
 
