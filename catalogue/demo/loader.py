@@ -3,7 +3,7 @@ breaks and conformance, some changes and claims awaiting review, a few drafts.
 
 The data lives in ``catalogue.json`` beside this module, which loads it. Everything goes
 through the services (so it is validated and audited) as the demo
-users of ``accounts.demo``. Idempotent: categories are found by CPV code and products
+users of ``accounts.demo.loader``. Idempotent: categories are found by CPV code and products
 by SKU; what exists already is left alone.
 """
 

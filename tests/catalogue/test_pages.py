@@ -8,7 +8,7 @@ from django.urls import reverse
 from pytest_django.asserts import assertTemplateUsed
 
 from accounts.models import Role
-from accounts.navigation import ROLE_CAPABILITIES
+from accounts.presentation.navigation import ROLE_CAPABILITIES
 from catalogue import services
 from catalogue.domain.pricing import Tier
 from catalogue.models import Category, Conformance, Product, ProductRevision

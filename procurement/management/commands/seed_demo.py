@@ -2,7 +2,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from accounts import demo as accounts_demo
+from accounts.demo import loader as accounts_demo
 from catalogue.demo import loader as catalogue_demo
 from procurement import demo as procurement_demo
 from standards import demo as standards_demo
