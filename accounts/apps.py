@@ -7,6 +7,6 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported here, not at the top: it needs the models, which load after the configs.
-        from accounts.navigation import register_accounts
+        from accounts.presentation.navigation import register_accounts
 
         register_accounts()

@@ -2,8 +2,8 @@
 
 from celery import shared_task
 
-from accounts import notifications
 from accounts.models import DeliveryStatus
+from accounts.services import notifications
 
 
 @shared_task(

@@ -4,12 +4,12 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts import notifications
 from accounts.forms import ChooseOrganisationForm, SignInForm
 from accounts.models import DeliveryStatus, Role
-from accounts.navigation import ROLE_CAPABILITIES
 from accounts.permissions import can_see_notifications, organisations_of, roles_in
+from accounts.presentation.navigation import ROLE_CAPABILITIES
 from accounts.selectors import ACTING_SESSION_KEY, acting_organisation, deliveries_visible_to
+from accounts.services import notifications
 from core.errors import NotPermitted
 
 

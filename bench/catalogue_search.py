@@ -40,9 +40,9 @@ from rest_framework.authtoken.models import Token  # noqa: E402
 from rest_framework.test import APIClient  # noqa: E402
 
 from accounts.models import Membership, Role  # noqa: E402
-from catalogue.categories import CategoryTree  # noqa: E402
 from catalogue.management.commands.catalogue_bench_data import KINDS, NOUNS, kind_of  # noqa: E402
 from catalogue.models import Product, ProductStatus  # noqa: E402
+from catalogue.selectors.category_tree import CategoryTree  # noqa: E402
 
 TARGET_MEDIAN_MS = 40
 TARGET_P95_MS = 80

@@ -77,8 +77,8 @@ def run(args) -> None:
     from django.test import Client
     from django.utils import timezone
 
-    from catalogue import lapsing
     from catalogue.models import Conformance
+    from catalogue.services import lapsing
     from standards import selectors, services
     from standards.domain import rules
     from tests.factories import (

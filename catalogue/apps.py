@@ -6,7 +6,9 @@ class CatalogueConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported here, not at the top: they need the models, which load after the configs.
-        from catalogue import lapsing, navigation, providers
+        from catalogue import providers
+        from catalogue.presentation import navigation
+        from catalogue.services import lapsing
         from standards.signals import standard_abolished, version_superseded
 
         navigation.register()

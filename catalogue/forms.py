@@ -6,11 +6,11 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from accounts.models import Organisation, OrganisationKind
-from catalogue.categories import CategoryTree
-from catalogue.content import ProductContent
+from catalogue.domain.content import ProductContent
+from catalogue.domain.pricing import Tier, price_break_errors
 from catalogue.models import Unit
-from catalogue.pricing import Tier, price_break_errors
-from catalogue.search import MAX_QUERY_LENGTH, Ordering, SearchParams
+from catalogue.selectors.category_tree import CategoryTree
+from catalogue.selectors.search import MAX_QUERY_LENGTH, Ordering, SearchParams
 from core.cpv import validate_cpv_code
 from core.forms import Form
 from core.limits import (
@@ -251,7 +251,7 @@ class ProductForm(Form):
         if data.get("list_price") is not None and not any(
             name.startswith("break_") or name == "list_price" for name in self.errors
         ):
-            # The price-break rule (catalogue.pricing), checked with the other fields.
+            # The price-break rule (catalogue.domain.pricing), checked with the other fields.
             for message in price_break_errors(self._tiers(data), data["list_price"]):
                 self.add_error(None, message)
         return data

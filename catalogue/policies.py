@@ -1,7 +1,7 @@
 """The catalogue's rules for buyers, each stated once.
 
 ``orderable_problem`` is the one answer to "can this product be ordered now?": published,
-compliant now (recomputed from its conformance rows by ``catalogue.compliance``, not read
+compliant now (recomputed from its conformance rows by ``catalogue.selectors.compliance``, not read
 from the cached flag) and priced. Procurement's services, pages and API, and the product
 page, all ask it. ``orderable_products`` is the same rule as a query (it reads the cached
 compliance flag, so it serves lists; a service re-checks with ``orderable_problem``).
@@ -9,8 +9,8 @@ compliance flag, so it serves lists; a service re-checks with ``orderable_proble
 
 from django.db.models import Exists, OuterRef, QuerySet
 
-from catalogue import compliance
 from catalogue.models import PriceBreak, Product, ProductStatus
+from catalogue.selectors import compliance
 
 
 def orderable_problem(product: Product) -> str | None:

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from catalogue import lapsing
+from catalogue.services import lapsing
 
 
 # Named "standards." as it was when the network code ran it: queued messages and the beat

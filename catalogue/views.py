@@ -27,10 +27,11 @@ from accounts.permissions import (
 )
 from accounts.selectors import acting_organisation, first_organisation_of
 from accounts.selectors import suppliers as all_suppliers
-from catalogue import evidence, imports, search, selectors, services
-from catalogue.categories import CategoryTree
-from catalogue.comparison import compare, comparison_sides
-from catalogue.content import ProductContent
+from catalogue import selectors, services
+from catalogue.domain import evidence
+from catalogue.domain.comparison import compare
+from catalogue.domain.content import ProductContent
+from catalogue.domain.pricing import unit_price_for
 from catalogue.forms import (
     CategoryForm,
     ConformanceClaimForm,
@@ -47,9 +48,12 @@ from catalogue.models import (
     ProductStatus,
     RevisionStatus,
 )
-from catalogue.panels import product_panels
-from catalogue.pricing import unit_price_for
-from catalogue.search import SearchParams
+from catalogue.presentation.downloads import evidence_download
+from catalogue.presentation.panels import product_panels
+from catalogue.selectors import search
+from catalogue.selectors.category_tree import CategoryTree
+from catalogue.selectors.search import SearchParams
+from catalogue.services import imports
 from catalogue.states import CONFORMANCE, PRODUCT, REVISION
 from catalogue.uploads import describe_size, reject_oversized_request
 from core.errors import DomainError, NotFound, NotPermitted
@@ -232,7 +236,7 @@ def product_detail(request, pk: int):
             "may_download": can_download_evidence(request.user, product.supplier_id),
             "quote": quote,
             "quantity_error": quantity_error,
-            # What higher apps add (procurement's "buy it together"): catalogue/panels.py.
+            # What higher apps add (procurement's "buy it together"): presentation/panels.py.
             "product_panels": product_panels(request.user, product),
         },
     )
@@ -241,7 +245,7 @@ def product_detail(request, pk: int):
 @login_required
 def conformance_evidence(request, pk: int):
     conformance = get_object_or_404(selectors.conformances_visible_to(request.user), pk=pk)
-    return evidence.download_response(request.user, conformance)
+    return evidence_download(request.user, conformance)
 
 
 # Supplier self-service.
@@ -543,7 +547,7 @@ def revision_list(request, pk: int):
 @login_required
 def revision_compare(request, pk: int):
     product = _product_with_revisions(request, pk)
-    old_key, new_key, old, new = comparison_sides(
+    old_key, new_key, old, new = selectors.comparison_sides(
         product, request.GET.get("from"), request.GET.get("to")
     )
     return render(

@@ -12,7 +12,7 @@ on the old version has until ``transition_ends_at``. Arguments: ``version``, ``s
 ``standard_abolished``: ``standard`` and its ``versions`` are abolished at ``now``.
 Arguments: ``standard``, ``versions``, ``actor`` and ``now``.
 
-Catalogue connects both (conformance lapsing: ``catalogue/lapsing.py``).
+Catalogue connects both (conformance lapsing: ``catalogue/services/lapsing.py``).
 """
 
 from __future__ import annotations

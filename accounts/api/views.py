@@ -7,7 +7,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from accounts import notifications, services
+from accounts import services
 from accounts.api.serializers import (
     MeSerializer,
     NotificationDeliverySerializer,
@@ -17,6 +17,7 @@ from accounts.api.serializers import (
 )
 from accounts.permissions import can_see_notifications
 from accounts.selectors import deliveries_visible_to, organisations_visible_to
+from accounts.services import notifications
 from core.errors import DomainError, NotPermitted
 
 

@@ -1,4 +1,5 @@
-"""The product list's filters: the same search as the catalogue page (catalogue.search)."""
+"""The product list's filters: the same search as the catalogue page
+(:mod:`catalogue.selectors.search`)."""
 
 import django_filters
 from django import forms
@@ -6,7 +7,7 @@ from django.core.exceptions import ValidationError
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
-from catalogue import search, selectors
+from catalogue import selectors
 from catalogue.forms import SearchCleaning
 from catalogue.models import (
     Conformance,
@@ -14,6 +15,7 @@ from catalogue.models import (
     Product,
     ProductStatus,
 )
+from catalogue.selectors import search
 from core.api import IdFilter
 from core.limits import MAX_PRICED_QUANTITY, MONEY_DIGITS, SMALLEST_PRICE
 

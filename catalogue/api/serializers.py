@@ -7,12 +7,12 @@ from rest_framework import serializers
 
 from accounts.permissions import can_download_evidence, can_edit_listings_of, is_catalogue_manager
 from catalogue import selectors
-from catalogue.categories import CategoryTree
-from catalogue.content import (
+from catalogue.domain.content import (
     ProductContent,
 )
+from catalogue.domain.pricing import Tier, unit_price_for
 from catalogue.models import Category, Conformance, Product, ProductRevision, Unit
-from catalogue.pricing import Tier, unit_price_for
+from catalogue.selectors.category_tree import CategoryTree
 from core.limits import (
     MAX_DESCRIPTION_LENGTH,
     MAX_LEAD_TIME_DAYS,

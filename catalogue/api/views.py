@@ -16,7 +16,7 @@ from accounts.permissions import (
     is_catalogue_manager,
 )
 from accounts.selectors import organisation_with_pk, supplier_with_slug
-from catalogue import evidence, imports, search, selectors, services
+from catalogue import selectors, services
 from catalogue.api.filters import ConformanceFilter, ProductFilter
 from catalogue.api.serializers import (
     CategorySerializer,
@@ -32,10 +32,14 @@ from catalogue.api.serializers import (
     ReasonSerializer,
     RevisionSerializer,
 )
-from catalogue.categories import CategoryTree
-from catalogue.comparison import compare, comparison_sides
-from catalogue.content import ProductContent
+from catalogue.domain import evidence
+from catalogue.domain.comparison import compare
+from catalogue.domain.content import ProductContent
 from catalogue.models import Product, ProductStatus
+from catalogue.presentation.downloads import evidence_download
+from catalogue.selectors import search
+from catalogue.selectors.category_tree import CategoryTree
+from catalogue.services import imports
 from catalogue.uploads import reject_oversized_request
 from core.api import Pagination
 from core.errors import DomainError, NotFound, NotPermitted
@@ -404,7 +408,7 @@ class ProductViewSet(
         """Field-by-field comparison of two revisions (or a revision and the live listing)."""
         product = self.get_object()
         self._require_revision_access(product)
-        old_key, new_key, old, new = comparison_sides(
+        old_key, new_key, old, new = selectors.comparison_sides(
             product, request.query_params.get("from"), request.query_params.get("to")
         )
         return Response({"old": old_key, "new": new_key, **compare(old, new).as_dict()})
@@ -512,4 +516,4 @@ class ConformanceViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet)
     def evidence(self, request, pk=None):
         """Download the evidence (the supplier and the ICT company only)."""
         conformance = self.get_object()
-        return evidence.download_response(request.user, conformance)
+        return evidence_download(request.user, conformance)

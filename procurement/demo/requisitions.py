@@ -19,9 +19,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Organisation, User
-from catalogue import compliance
 from catalogue.models import Category, Conformance, PriceBreak, Product, ProductStatus
 from catalogue.policies import orderable_products
+from catalogue.selectors.compliance import compute as compliance_of
+from catalogue.services import compliance
 from core.invariants import present
 from procurement import services
 from procurement.models import JointRequisition, Participation, RequisitionStatus
@@ -46,7 +47,7 @@ def _commercial_lead() -> User:
 
 
 def _verifiably_compliant(products: list[Product]) -> list[Product]:
-    computed = compliance.compute([p.pk for p in products])
+    computed = compliance_of([p.pk for p in products])
     return [p for p in products if computed.get(p.pk)]
 
 

@@ -2,7 +2,7 @@
 
 Pure functions over price breaks and quantities, so that the page, the API, the close
 and the property tests all use the same figures. Which break applies is asked of
-``catalogue.pricing`` (the one price-break function); nothing here decides a price.
+``catalogue.domain.pricing`` (the one price-break function); nothing here decides a price.
 
 VAT, one stated method: each force's line carries VAT on its own net share, rounded to the
 penny half up (``core.money.vat_on``); the order's VAT is the sum of its lines' VAT and its
@@ -15,7 +15,7 @@ from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from catalogue.pricing import BreakLike, break_for, next_break_after, sorted_breaks
+from catalogue.domain.pricing import BreakLike, break_for, next_break_after, sorted_breaks
 from core.limits import LARGEST_AMOUNT
 from core.money import ZERO, to_pence, vat_on
 

@@ -21,8 +21,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Organisation
+from catalogue.domain.pricing import unit_price_for
 from catalogue.models import PriceBreak
-from catalogue.pricing import unit_price_for
 from procurement.models import (
     DocumentKind,
     DocumentStatus,

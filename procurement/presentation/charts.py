@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from catalogue.pricing import BreakLike, sorted_breaks
+from catalogue.domain.pricing import BreakLike, sorted_breaks
 
 WIDTH = 760
 LABEL_WIDTH = 230

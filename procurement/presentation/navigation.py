@@ -2,7 +2,7 @@
 :meth:`procurement.apps.ProcurementConfig.ready`; accounts composes them)."""
 
 from accounts.models import Role, User
-from accounts.navigation import Capability, register_capabilities, register_navigation
+from accounts.presentation.navigation import Capability, register_capabilities, register_navigation
 from procurement.selectors import (
     approval_queue_for,
     open_requisitions_to_join,

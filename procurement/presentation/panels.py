@@ -1,13 +1,14 @@
 """Procurement's panel on the product page: start a joint requisition or join an open one
-(registered with :mod:`catalogue.panels` in :meth:`procurement.apps.ProcurementConfig.ready`)."""
+(registered with :mod:`catalogue.presentation.panels` in
+:meth:`procurement.apps.ProcurementConfig.ready`)."""
 
 from typing import Any
 
 from accounts.models import Role, User
 from accounts.permissions import has_role
 from catalogue.models import Product
-from catalogue.panels import ProductPanel, register_product_panel
 from catalogue.policies import is_orderable
+from catalogue.presentation.panels import ProductPanel, register_product_panel
 from procurement.models import RequisitionStatus
 from procurement.selectors import requisitions_visible_to
 

@@ -16,7 +16,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from accounts.models import Membership, OrganisationKind, Role, User
-from accounts.notifications import Outgoing, deliveries_queue, delivery_record_unbuildable
+from accounts.services.notifications import Outgoing, deliveries_queue, delivery_record_unbuildable
 from catalogue.policies import orderable_problem
 from core.money import format_gbp
 from procurement.models import JointRequisition, Participation, ParticipationStatus
@@ -182,7 +182,7 @@ def build(event: str, requisition_id: int, participation_ids: list[int]) -> list
 
 
 def send(event: str, requisition_id: int, participation_ids: list[int]) -> int:
-    """Record a delivery per e-mail and queue each (accounts.notifications sends, retries
+    """Record a delivery per e-mail and queue each (accounts.services.notifications sends, retries
     and records failures); returns how many were queued."""
     mails = build(event, requisition_id, participation_ids)
     if not mails:

@@ -13,9 +13,9 @@ from django.utils import timezone
 
 from accounts import audit, permissions
 from accounts.models import Organisation, User
+from catalogue.domain.pricing import unit_price_for
 from catalogue.models import Product
 from catalogue.policies import orderable_problem
-from catalogue.pricing import unit_price_for
 from core.errors import DomainError, InvalidTransition, NotPermitted
 from core.limits import MAX_NOTE_LENGTH, MAX_QUANTITY_PER_FORCE
 from core.text import check_single_line, control_character, single_line_errors

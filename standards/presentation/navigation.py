@@ -2,7 +2,7 @@
 :meth:`standards.apps.StandardsConfig.ready`; accounts composes them)."""
 
 from accounts.models import Role, User
-from accounts.navigation import Capability, register_capabilities, register_navigation
+from accounts.presentation.navigation import Capability, register_capabilities, register_navigation
 from standards.selectors import ballots_for
 
 

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import Role
-from accounts.navigation import ROLE_CAPABILITIES
+from accounts.presentation.navigation import ROLE_CAPABILITIES
 from tests.factories import PASSWORD, MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

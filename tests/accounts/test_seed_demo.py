@@ -3,7 +3,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from accounts.demo import FORCES, SUPPLIERS
+from accounts.demo.loader import FORCES, SUPPLIERS
 from accounts.models import AuditEvent, Membership, Organisation, OrganisationKind, Role, User
 
 pytestmark = pytest.mark.django_db

@@ -2,7 +2,8 @@
 
 import pytest
 
-from catalogue import search, services
+from catalogue import services
+from catalogue.services.search_index import refresh_search_vectors
 from tests.browser.conftest import serious_violations, sign_in
 from tests.catalogue.conftest import make_content
 from tests.factories import PASSWORD, CategoryFactory, ConformanceFactory, ProductFactory
@@ -36,7 +37,7 @@ def catalogue(laptops, supplier):
     ]
     for product in products:
         ConformanceFactory(product=product)
-    search.refresh_search_vectors()
+    refresh_search_vectors()
     return products
 
 

@@ -5,8 +5,8 @@ from decimal import Decimal
 import pytest
 
 from catalogue import services
-from catalogue.content import ProductContent
-from catalogue.pricing import Tier
+from catalogue.domain.content import ProductContent
+from catalogue.domain.pricing import Tier
 from tests.factories import CategoryFactory, StandardVersionFactory
 
 

@@ -1,8 +1,8 @@
 import pytest
 from django.utils import timezone
 
-from catalogue import compliance
 from catalogue.models import Product
+from catalogue.services import compliance
 from tests.factories import (
     CategoryFactory,
     ConformanceFactory,

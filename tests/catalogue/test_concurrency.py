@@ -8,8 +8,8 @@ import pytest
 from django.db import connection
 
 from catalogue import services
-from catalogue.categories import CategoryTree
 from catalogue.models import Category, Product, ProductRevision
+from catalogue.selectors.category_tree import CategoryTree
 from core.errors import DomainError
 from tests.catalogue.conftest import make_content
 

@@ -3,10 +3,10 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from accounts.demo import SUPPLIERS
+from accounts.demo.loader import SUPPLIERS
 from accounts.models import AuditEvent
+from catalogue.domain.pricing import price_break_errors
 from catalogue.models import Category, Conformance, PriceBreak, Product, ProductRevision
-from catalogue.pricing import price_break_errors
 from core.cpv import validate_cpv_code
 
 pytestmark = pytest.mark.django_db

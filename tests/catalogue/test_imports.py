@@ -6,8 +6,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accounts.models import AuditEvent
-from catalogue import imports, services
+from catalogue import services
 from catalogue.models import PriceBreak, Product, ProductRevision
+from catalogue.services import imports
 from core.errors import DomainError, NotPermitted
 from tests.catalogue.conftest import make_content
 

@@ -8,10 +8,11 @@ from django.urls import reverse
 from pytest_django.asserts import assertTemplateUsed
 
 from accounts.models import Role
-from accounts.navigation import ROLE_CAPABILITIES
-from catalogue import search, services
+from accounts.presentation.navigation import ROLE_CAPABILITIES
+from catalogue import services
+from catalogue.domain.pricing import Tier
 from catalogue.models import Category, Conformance, Product, ProductRevision
-from catalogue.pricing import Tier
+from catalogue.services.search_index import refresh_search_vectors
 from tests.catalogue.conftest import make_content
 from tests.factories import ConformanceFactory, ProductFactory, StandardVersionFactory, pdf_upload
 
@@ -41,7 +42,7 @@ def page(client, user, url, **params):
 @pytest.mark.parametrize("role", ROLES)
 def test_every_role_searches_the_published_catalogue(client, request, published, draft, role):
     other_draft = ProductFactory(status="draft", name="Secret prototype laptop")
-    search.refresh_search_vectors()
+    refresh_search_vectors()
 
     response, html = page(client, request.getfixturevalue(role), reverse("catalogue:product_list"))
 
@@ -60,7 +61,7 @@ def test_the_search_page_filters_sorts_and_counts(client, buyer, supplier, lapto
         description="Slim.",
         category=laptops,
     )
-    search.refresh_search_vectors()
+    refresh_search_vectors()
 
     _, html = page(client, buyer, reverse("catalogue:product_list"), q="patrol")
     assert "2 products for “patrol”" in html

@@ -12,9 +12,10 @@ from django.core.management import call_command
 from django.db import connection  # noqa: F401 (the skipif conditions use it)
 from django.urls import reverse
 
-from catalogue import search
+from catalogue.domain.pricing import price_break_errors
 from catalogue.models import PriceBreak, Product, ProductRevision
-from catalogue.pricing import price_break_errors
+from catalogue.selectors import search
+from catalogue.services.search_index import refresh_search_vectors
 from tests.factories import ProductFactory, SupplierFactory
 
 pytestmark = pytest.mark.django_db
@@ -26,7 +27,7 @@ PROJECT_DIR = Path(__file__).resolve().parents[2]
 def many_laptops(laptops):
     for number in range(12):
         ProductFactory(name=f"Rugged laptop {number:02d}", category=laptops)
-    search.refresh_search_vectors()
+    refresh_search_vectors()
 
 
 def test_the_api_stops_counting_at_the_limit_and_says_so(api, buyer, many_laptops, monkeypatch):
@@ -56,7 +57,7 @@ def test_the_search_page_says_more_than_when_the_count_is_capped(
 )
 def test_filters_that_exclude_every_match_do_not_trigger_a_similarity_search(api, buyer, laptops):
     ProductFactory(name="Guardian smartphone", category=laptops)
-    search.refresh_search_vectors()
+    refresh_search_vectors()
     nobody = SupplierFactory(slug="nobody")
 
     body = (

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from catalogue.pricing import (
+from catalogue.domain.pricing import (
     Tier,
     break_for,
     next_break_after,

@@ -8,11 +8,13 @@ from django.db import connection
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from catalogue import search, services
-from catalogue.categories import CategoryTree
+from catalogue import services
+from catalogue.domain.pricing import unit_price_for
 from catalogue.models import PriceBreak, Product
-from catalogue.pricing import unit_price_for
-from catalogue.search import Ordering, SearchParams
+from catalogue.selectors import search
+from catalogue.selectors.category_tree import CategoryTree
+from catalogue.selectors.search import Ordering, SearchParams
+from catalogue.services.search_index import refresh_search_vectors
 from tests.catalogue.conftest import make_content
 from tests.factories import (
     ConformanceFactory,
@@ -95,7 +97,7 @@ def shelf(laptops, phones, computers):
             published_at=None,
         ),
     }
-    search.refresh_search_vectors()
+    refresh_search_vectors()
     return products
 
 
@@ -276,7 +278,7 @@ def test_postgres_finds_near_misses_by_trigram_similarity(shelf):
     }
 
 
-# The price rule in SQL agrees with catalogue.pricing.
+# The price rule in SQL agrees with catalogue.domain.pricing.
 
 
 breaks_strategy = st.lists(

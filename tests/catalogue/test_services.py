@@ -6,8 +6,9 @@ from django.core.files.storage import default_storage
 
 from accounts.models import AuditEvent
 from catalogue import services
-from catalogue.comparison import compare
-from catalogue.content import ProductContent
+from catalogue.domain.comparison import compare
+from catalogue.domain.content import ProductContent
+from catalogue.domain.pricing import Tier
 from catalogue.models import (
     Category,
     Conformance,
@@ -15,7 +16,6 @@ from catalogue.models import (
     Product,
     ProductRevision,
 )
-from catalogue.pricing import Tier
 from core.errors import DomainError, InvalidTransition, NotPermitted
 from tests.catalogue.conftest import make_content
 from tests.factories import (

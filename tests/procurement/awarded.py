@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from accounts.demo import FORCES
+from accounts.demo.loader import FORCES
 from accounts.models import Organisation, OrganisationKind, Role
 from core.money import vat_on
 from procurement.models import (

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from catalogue.pricing import Tier, unit_price_for
+from catalogue.domain.pricing import Tier, unit_price_for
 from core.money import to_pence, vat_on
 from procurement.domain import arithmetic
 

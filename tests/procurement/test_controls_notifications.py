@@ -11,7 +11,7 @@ from django.core import mail
 from django.urls import reverse
 
 from accounts.models import AuditEvent, DeliveryStatus, NotificationDelivery
-from accounts.notifications import MAX_ATTEMPTS, backoff
+from accounts.services.notifications import MAX_ATTEMPTS, backoff
 from procurement import services
 from tests.procurement.conftest import start
 

@@ -9,10 +9,10 @@ from django.test import TestCase
 from django.urls import reverse
 from django.utils import timezone
 
-from catalogue import compliance
 from catalogue import services as catalogue_services
 from catalogue.models import PriceBreak, ProductStatus
 from catalogue.policies import is_orderable, orderable_problem
+from catalogue.services import compliance
 from core.errors import DomainError, InvalidTransition
 from procurement import services
 from procurement.models import JointRequisition, ParticipationStatus, RequisitionStatus

@@ -1,7 +1,7 @@
 import pytest
 
-from accounts import demo as accounts_demo
 from accounts.audit import verify_chain
+from accounts.demo import loader as accounts_demo
 from accounts.models import AuditEvent
 from procurement.demo import requisitions as demo
 from procurement.models import JointRequisition, Order, ProcurementThreshold

@@ -54,11 +54,12 @@ from hypothesis.stateful import (
 )
 
 from accounts.models import Role
-from catalogue import compliance, lapsing
 from catalogue import services as catalogue_services
-from catalogue.content import ProductContent
+from catalogue.domain.content import ProductContent
+from catalogue.domain.pricing import Tier, unit_price_for
 from catalogue.models import Conformance, Product
-from catalogue.pricing import Tier, unit_price_for
+from catalogue.selectors import compliance
+from catalogue.services import lapsing
 from core.errors import DomainError
 from procurement import services
 from procurement.models import (

@@ -303,7 +303,7 @@ def test_home_links_to_the_procurement_pages(client, buyer, finance, commercial_
 
 
 def test_only_one_navigation_item_is_current_on_the_orders_page():
-    from accounts.navigation import navigation_items
+    from accounts.presentation.navigation import navigation_items
 
     current = [
         i["label"] for i in navigation_items(reverse("procurement:order_list")) if i["current"]

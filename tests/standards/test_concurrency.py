@@ -8,8 +8,8 @@ from django.db import connection
 from django.utils import timezone
 
 from accounts.models import AuditEvent
-from catalogue import lapsing
 from catalogue.models import Conformance
+from catalogue.services import lapsing
 from core.errors import InvalidTransition
 from standards import selectors, services
 from standards.models import Proposal, ProposalAction, ProposalStatus, StandardVersion, Vote

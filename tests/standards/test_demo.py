@@ -7,7 +7,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from accounts import audit
-from accounts.demo import seed as seed_accounts
+from accounts.demo.loader import seed as seed_accounts
 from accounts.models import AuditEvent
 from catalogue.models import Conformance, Product
 from standards.demo.proposals import seed_proposals

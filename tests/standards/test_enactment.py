@@ -8,9 +8,9 @@ from django.utils import timezone
 
 from accounts import audit
 from accounts.models import AuditEvent
-from catalogue import compliance, lapsing
 from catalogue import tasks as catalogue_tasks
 from catalogue.models import Conformance, Product
+from catalogue.services import compliance, lapsing
 from core.errors import DomainError, InvalidTransition, NotPermitted
 from standards import selectors, services, tasks
 from standards.models import (

@@ -6,7 +6,7 @@
 Products get varied names and texts from a vocabulary, 2 to 4 price breaks, an approved
 revision, and verified conformance for most (claims awaiting verification for some).
 Rows are inserted in batches with bulk_create; compliance is computed by
-catalogue.compliance and the search vectors in one SQL UPDATE. Run it again with a
+catalogue.services.compliance and the search vectors in one SQL UPDATE. Run it again with a
 larger --products to add more; it never touches the demo's own products.
 """
 
@@ -19,8 +19,6 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import Organisation, OrganisationKind
-from catalogue import compliance
-from catalogue.categories import CategoryTree
 from catalogue.models import (
     Category,
     Conformance,
@@ -32,7 +30,9 @@ from catalogue.models import (
     RevisionStatus,
     Unit,
 )
-from catalogue.search import refresh_search_vectors
+from catalogue.selectors.category_tree import CategoryTree
+from catalogue.services import compliance
+from catalogue.services.search_index import refresh_search_vectors
 from standards.models import StandardVersion, VersionStatus
 
 SKU_PREFIX = "BENCH-"

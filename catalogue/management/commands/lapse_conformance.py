@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from catalogue.lapsing import conformance_lapse_due
+from catalogue.services.lapsing import conformance_lapse_due
 
 
 class Command(BaseCommand):

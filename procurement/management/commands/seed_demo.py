@@ -2,8 +2,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from accounts import demo as accounts_demo
-from catalogue import demo as catalogue_demo
+from accounts.demo import loader as accounts_demo
+from catalogue.demo import loader as catalogue_demo
 from procurement.demo import requisitions as procurement_demo
 from standards.demo import proposals as standards_proposals
 from standards.demo import registry as standards_registry

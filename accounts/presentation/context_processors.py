@@ -1,6 +1,6 @@
 from accounts.models import Role
-from accounts.navigation import navigation_items
 from accounts.permissions import organisations_of, roles_in
+from accounts.presentation.navigation import navigation_items
 from accounts.selectors import acting_organisation as acting_organisation_for
 
 

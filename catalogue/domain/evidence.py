@@ -2,7 +2,8 @@
 
 A file is accepted when its name ends in ``.pdf``, its declared type (if any) is a PDF
 type, and its bytes start with the PDF signature ``%PDF-``. Files are stored through
-Django's default storage under a random name and served only by permission-checked views.
+Django's default storage under a random name and served only by permission-checked views
+(:func:`catalogue.presentation.downloads.evidence_download`).
 """
 
 import hashlib
@@ -10,11 +11,9 @@ from pathlib import PurePath
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.http import FileResponse
 
-from accounts.permissions import can_download_evidence
 from catalogue.uploads import describe_size
-from core.errors import DomainError, NotFound, NotPermitted
+from core.errors import DomainError
 
 PDF_MAGIC = b"%PDF-"
 PDF_CONTENT_TYPES = frozenset({"application/pdf", "application/x-pdf", "application/octet-stream"})
@@ -62,19 +61,3 @@ def display_name(upload: UploadedFile) -> str:
     """The file's own name, without any path, for the download's filename."""
     name = PurePath((upload.name or "evidence.pdf").replace("\\", "/")).name
     return name[-255:] or "evidence.pdf"
-
-
-def download_response(user, conformance) -> FileResponse:
-    """The evidence file as a download, for the supplier and the ICT company only."""
-    if not can_download_evidence(user, conformance.product.supplier_id):
-        raise NotPermitted("The evidence is for the supplier and the ICT company only.")
-    if not conformance.evidence:
-        raise NotFound("This claim has no evidence file.")
-    response = FileResponse(
-        conformance.evidence.open("rb"),
-        as_attachment=True,
-        filename=conformance.evidence_name or "evidence.pdf",
-        content_type="application/pdf",
-    )
-    response["Cache-Control"] = "private, no-store"
-    return response

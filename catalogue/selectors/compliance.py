@@ -6,16 +6,16 @@ version still inside its transition period), and it has at least one such confor
 The standards it must meet are those its category (or any ancestor category) requires,
 and those it has had verified before: a product does not stay compliant by letting a
 verified claim lapse. Claims awaiting verification, and rejected ones, count neither way.
+
+This module computes it from the rows (the orderable rule asks it);
+:mod:`catalogue.services.compliance` keeps the stored flag current.
 """
 
 from collections import defaultdict
 from collections.abc import Iterable
 
 from catalogue.models import Category, Conformance, ConformanceStatus, Product
-from catalogue.signals import product_no_longer_orderable
 from standards.models import VersionStatus, standard_in_force
-
-CHUNK = 2000
 
 
 def _required_by_category() -> dict[int, set[int]]:
@@ -65,27 +65,3 @@ def compute(product_ids: Iterable[int]) -> dict[int, bool]:
         needed = required.get(category_id, set()) | claimed[product_id]
         result[product_id] = bool(covered[product_id]) and needed <= covered[product_id]
     return result
-
-
-def refresh(product_ids: Iterable[int] | None = None) -> int:
-    """Recompute ``is_compliant`` for these products (all when None); returns how many changed."""
-    if product_ids is None:
-        product_ids = Product.objects.values_list("pk", flat=True)
-    ids = list(product_ids)
-    changed = 0
-    for start in range(0, len(ids), CHUNK):
-        chunk = ids[start : start + CHUNK]
-        computed = compute(chunk)
-        current = dict(Product.objects.filter(pk__in=chunk).values_list("pk", "is_compliant"))
-        now_true = [pk for pk, value in computed.items() if value and not current.get(pk)]
-        now_false = [pk for pk, value in computed.items() if not value and current.get(pk)]
-        if now_true:
-            changed += Product.objects.filter(pk__in=now_true).update(is_compliant=True)
-        if now_false:
-            changed += Product.objects.filter(pk__in=now_false).update(is_compliant=False)
-            product_no_longer_orderable.send(
-                sender=Product,
-                product_ids=sorted(now_false),
-                reason="It no longer conforms to the network code's standards.",
-            )
-    return changed

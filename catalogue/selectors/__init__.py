@@ -1,4 +1,8 @@
-"""Reads for the catalogue: every query set starts from what the user may see."""
+"""Reads for the catalogue: every query set starts from what the user may see.
+
+Beside this module: ``search`` (the catalogue search), ``category_tree`` (the category
+tree, read whole) and ``compliance`` (whether products conform, computed from their rows).
+"""
 
 from collections import defaultdict
 
@@ -11,6 +15,7 @@ from accounts.permissions import (
     is_catalogue_manager,
     suppliers_barred_from_review,
 )
+from catalogue.domain.content import ProductContent
 from catalogue.models import (
     OPEN_REVISION_STATUSES,
     Category,
@@ -22,6 +27,7 @@ from catalogue.models import (
     ProductStatus,
     RevisionStatus,
 )
+from core.errors import DomainError
 from standards.models import Standard, StandardVersion, VersionStatus
 
 
@@ -218,3 +224,34 @@ def categories() -> QuerySet[Category]:
 def standards() -> QuerySet[Standard]:
     """Every standard (standards are public)."""
     return Standard.objects.all()
+
+
+def comparison_sides(
+    product: Product, old_key: str | None, new_key: str | None
+) -> tuple[str, str, ProductContent, ProductContent]:
+    """Resolve ``from``/``to`` (revision numbers or 'live') into contents to compare."""
+    revisions = {r.number: r for r in product.revisions.select_related("category")}
+    open_revision = next(
+        (r for r in revisions.values() if r.status in OPEN_REVISION_STATUSES), None
+    )
+    old_key = (old_key or "live").strip()
+    if not new_key:
+        if open_revision is not None:
+            new_key = str(open_revision.number)
+        elif revisions:
+            new_key = str(max(revisions))
+        else:
+            new_key = "live"
+
+    def side(key: str, name: str) -> ProductContent:
+        if key == "live":
+            return ProductContent.of_product(product)
+        try:
+            return ProductContent.of_revision(revisions[int(key)])
+        except (ValueError, KeyError) as error:
+            raise DomainError(
+                f"This product has no revision {key!r}: give a revision number or 'live'.",
+                field=name,
+            ) from error
+
+    return old_key, new_key, side(old_key, "from"), side(new_key, "to")

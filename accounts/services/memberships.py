@@ -1,10 +1,10 @@
-"""Writes for accounts: one function per use case, atomic and audited."""
+"""Memberships: who holds which role in which organisation (audited; separation of duties
+checked with the user's row locked)."""
 
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from rest_framework.authtoken.models import Token
 
 from accounts import audit
 from accounts.audit_actions import AccountsAudit
@@ -96,14 +96,3 @@ def membership_delete(*, membership: Membership, actor: User | None) -> None:
     ):
         locked.delete()
     forget_memberships(user)
-
-
-def api_token_issue(*, user: User) -> str:
-    """The user's API token, created on first sign-in through the API."""
-    token, _ = Token.objects.get_or_create(user=user)
-    return token.key
-
-
-def api_token_revoke(*, user: User) -> None:
-    """Sign the user out of the API: their token stops working."""
-    Token.objects.filter(user=user).delete()

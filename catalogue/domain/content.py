@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from catalogue.domain.pricing import Tier, price_break_errors
 from catalogue.models import Category, Product, ProductRevision, Unit
-from catalogue.pricing import Tier, price_break_errors
 from core.limits import (
     LARGEST_AMOUNT,
     MAX_DESCRIPTION_LENGTH,

@@ -1,9 +1,9 @@
 """Demo data for the catalogue: a CPV category tree, the suppliers' products with price
 breaks and conformance, some changes and claims awaiting review, a few drafts.
 
-The data lives in ``demo_data/catalogue.json``; this module loads it. Everything goes
+The data lives in ``catalogue.json`` beside this module, which loads it. Everything goes
 through the services (so it is validated and audited) as the demo
-users of ``accounts.demo``. Idempotent: categories are found by CPV code and products
+users of ``accounts.demo.loader``. Idempotent: categories are found by CPV code and products
 by SKU; what exists already is left alone.
 """
 
@@ -17,17 +17,17 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accounts.models import Organisation, User
 from catalogue import services
-from catalogue.categories import CategoryTree
-from catalogue.content import ProductContent
+from catalogue.domain.content import ProductContent
+from catalogue.domain.pricing import Tier
 from catalogue.models import Category, Product
-from catalogue.pricing import Tier
+from catalogue.selectors.category_tree import CategoryTree
 from standards.models import Standard, StandardVersion, VersionStatus
 
 CATALOGUE_MANAGER = "catalogue@ictco.example"
 
 # The data: the CPV category tree (real CPV 2008 codes, with the standards each requires)
 # and each supplier's product lines, sold in variants with volume breaks.
-DATA_FILE = Path(__file__).resolve().parent / "demo_data" / "catalogue.json"
+DATA_FILE = Path(__file__).resolve().parent / "catalogue.json"
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,7 @@ class DemoSupplier:
 
 
 def load() -> tuple[list[DemoCategory], list[DemoSupplier]]:
-    """The categories and suppliers' lines from ``demo_data/catalogue.json``."""
+    """The categories and suppliers' lines from ``catalogue.json``."""
     data = json.loads(DATA_FILE.read_text(encoding="utf-8"))
     categories = [
         DemoCategory(

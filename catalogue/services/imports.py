@@ -18,12 +18,13 @@ from django.db import transaction
 
 from accounts import audit
 from accounts.models import Organisation, OrganisationKind, User
-from catalogue import services
 from catalogue.audit_actions import CatalogueAudit
-from catalogue.categories import CategoryTree
-from catalogue.content import ProductContent, content_errors, parse_money
+from catalogue.domain.content import ProductContent, content_errors, parse_money
+from catalogue.domain.pricing import Tier
 from catalogue.models import Product, ProductRevision, ProductStatus, RevisionStatus, Unit
-from catalogue.pricing import Tier
+from catalogue.selectors.category_tree import CategoryTree
+from catalogue.services.common import require_editor, validated_sku
+from catalogue.services.listings import product_create, product_update
 from catalogue.uploads import describe_size
 from core.errors import DomainError
 from core.invariants import present
@@ -309,7 +310,7 @@ def validate(*, supplier: Organisation, upload: UploadedFile) -> tuple[list[_Row
         sku = values.get("sku", "")
         messages: list[str] = []
         try:
-            sku = services.validated_sku(sku)
+            sku = validated_sku(sku)
         except DomainError as error:
             messages.extend(f"sku: {m}" for m in error.errors.get("sku", [error.message]))
         if sku and sku in seen:
@@ -351,19 +352,17 @@ def import_products(*, supplier: Organisation, actor: User, upload: UploadedFile
     """Validate the whole file, then apply every row in one transaction (or none)."""
     if supplier.kind != OrganisationKind.SUPPLIER:
         raise DomainError("Products belong to suppliers.", field="supplier")
-    services.require_editor(actor, supplier.pk)
+    require_editor(actor, supplier.pk)
     rows, digest = validate(supplier=supplier, upload=upload)
     result = ImportResult()
     for row in rows:
         if row.action == "unchanged":
             result.unchanged.append(row.sku)
         elif row.action == "create":
-            services.product_create(
-                actor=actor, supplier=supplier, sku=row.sku, content=row.content
-            )
+            product_create(actor=actor, supplier=supplier, sku=row.sku, content=row.content)
             result.created.append(row.sku)
         else:
-            services.product_update(
+            product_update(
                 product=present(row.product, "the product"), actor=actor, content=row.content
             )
             (result.revised if row.action == "revise" else result.updated).append(row.sku)

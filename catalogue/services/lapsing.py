@@ -20,9 +20,9 @@ from django.utils import timezone
 
 from accounts import audit
 from accounts.models import User
-from catalogue import compliance
 from catalogue.audit_actions import CatalogueAudit
 from catalogue.models import Conformance, ConformanceStatus
+from catalogue.services import compliance
 from catalogue.states import CONFORMANCE
 from standards.models import Standard, StandardVersion
 from standards.signals import EnactmentEffect

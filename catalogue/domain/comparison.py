@@ -4,9 +4,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from catalogue.content import FIELD_LABELS, ProductContent
-from catalogue.models import OPEN_REVISION_STATUSES, Product, Unit
-from core.errors import DomainError
+from catalogue.domain.content import FIELD_LABELS, ProductContent
+from catalogue.models import Unit
 from core.money import format_gbp
 
 
@@ -104,32 +103,3 @@ def compare(old: ProductContent, new: ProductContent) -> Comparison:
         for quantity in sorted(set(old_breaks) | set(new_breaks))
     ]
     return Comparison(fields=fields, price_breaks=breaks)
-
-
-def comparison_sides(product: Product, old_key: str | None, new_key: str | None):
-    """Resolve ``from``/``to`` (revision numbers or 'live') into contents to compare."""
-    revisions = {r.number: r for r in product.revisions.select_related("category")}
-    open_revision = next(
-        (r for r in revisions.values() if r.status in OPEN_REVISION_STATUSES), None
-    )
-    old_key = (old_key or "live").strip()
-    if not new_key:
-        if open_revision is not None:
-            new_key = str(open_revision.number)
-        elif revisions:
-            new_key = str(max(revisions))
-        else:
-            new_key = "live"
-
-    def side(key: str, name: str) -> ProductContent:
-        if key == "live":
-            return ProductContent.of_product(product)
-        try:
-            return ProductContent.of_revision(revisions[int(key)])
-        except (ValueError, KeyError) as error:
-            raise DomainError(
-                f"This product has no revision {key!r}: give a revision number or 'live'.",
-                field=name,
-            ) from error
-
-    return old_key, new_key, side(old_key, "from"), side(new_key, "to")

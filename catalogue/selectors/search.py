@@ -35,7 +35,6 @@ from django.db.models.functions import Coalesce
 from django.utils.functional import cached_property
 
 from accounts.models import Organisation
-from catalogue.categories import CategoryTree
 from catalogue.models import (
     Category,
     Conformance,
@@ -44,6 +43,7 @@ from catalogue.models import (
     Product,
     ProductStatus,
 )
+from catalogue.selectors.category_tree import CategoryTree
 from standards.models import Standard
 
 SEARCH_CONFIG = "english"
@@ -119,7 +119,7 @@ def text_query(words: list[str]) -> SearchQuery:
     return SearchQuery(tsquery_text(words), config=SEARCH_CONFIG, search_type="raw")
 
 
-# Price at a quantity, in SQL. The rule lives in catalogue.pricing.unit_price_for: the
+# Price at a quantity, in SQL. The rule lives in catalogue.domain.pricing.unit_price_for: the
 # price of the highest break reached. Because prices never rise with quantity, "the
 # price at q is at most p" is "some break at or below q costs at most p"; a test checks
 # that these SQL forms agree with pricing.unit_price_for.
@@ -322,35 +322,3 @@ def facet_counts(queryset: QuerySet[Product], tree: CategoryTree) -> dict[str, l
         .order_by("-n", "supplier__name")
     ]
     return {"categories": categories, "suppliers": suppliers}
-
-
-def refresh_search_vectors(product_ids: list[int] | None = None) -> None:
-    """Recompute the stored search vector of these products (all when None), in one UPDATE.
-
-    The vector holds the product's content fields: once a product is published they are
-    its published content, so the services that change them call this.
-    """
-    if not uses_postgres_search():
-        return
-    where = ""
-    params: list = []
-    if product_ids is not None:
-        if not product_ids:
-            return
-        where = " AND p.id = ANY(%s)"
-        params.append(list(product_ids))
-    with connection.cursor() as cursor:
-        cursor.execute(SEARCH_VECTOR_SQL + where, params)
-
-
-SEARCH_VECTOR_SQL = f"""
-UPDATE catalogue_product AS p SET search_vector =
-    setweight(to_tsvector('{SEARCH_CONFIG}', coalesce(p.name, '')), 'A')
-    || setweight(to_tsvector('{SEARCH_CONFIG}', coalesce(p.sku, '')), 'A')
-    || setweight(to_tsvector('{SEARCH_CONFIG}', coalesce(p.summary, '')), 'B')
-    || setweight(to_tsvector('{SEARCH_CONFIG}', coalesce(c.cpv_code, '')), 'B')
-    || setweight(to_tsvector('{SEARCH_CONFIG}', coalesce(o.name, '')), 'C')
-    || setweight(to_tsvector('{SEARCH_CONFIG}', coalesce(p.description, '')), 'D')
-FROM accounts_organisation AS o, catalogue_category AS c
-WHERE o.id = p.supplier_id AND c.id = p.category_id
-"""  # noqa: S608 (a constant; product ids are bound parameters)

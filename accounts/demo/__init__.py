@@ -1,0 +1,1 @@
+"""Accounts' demo data: ``accounts.json`` and its loader, ``loader.seed``."""

@@ -1,0 +1,1 @@
+"""The catalogue's demo data: ``catalogue.json`` and its loader, ``loader.seed``."""
