@@ -36,7 +36,13 @@ from django.conf import settings  # noqa: E402
 from django.db import connection, connections  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from accounts.models import Role  # noqa: E402
 from config.celery import app as celery_app  # noqa: E402
+from config.celery import ping  # noqa: E402
+from procurement import services  # noqa: E402
+from procurement.models import DocumentStatus  # noqa: E402
+from procurement.presentation.rendering import render_pdf  # noqa: E402
+from procurement.services import documents as document_services  # noqa: E402
 
 FORCES = 44
 
@@ -48,8 +54,8 @@ def check(condition: bool, message: str) -> None:
 
 def awarded_order(label: str):
     """A requisition of 44 forces taken through the services to award."""
-    from accounts.models import Role
-    from procurement import services
+    # Imported here, after main() has set PASSWORD_HASHERS: tests.factories hashes its
+    # password at import time, and Django caches the hashers it used.
     from tests.factories import (
         ForceFactory,
         ICTCompanyFactory,
@@ -104,16 +110,13 @@ def awarded_order(label: str):
 
 
 def bench_render(renders: int) -> float:
-    from procurement.presentation.rendering import render_pdf
-    from procurement.services import documents
-
     requisition, commercial = awarded_order("render")
     order = _award(requisition, commercial)
     contract = order.documents.get(kind="contract")
     times, pages = [], None
     for _ in range(renders):
         start = time.perf_counter()
-        pdf = render_pdf(documents.TEMPLATES["contract"], {"doc": contract.snapshot})
+        pdf = render_pdf(document_services.TEMPLATES["contract"], {"doc": contract.snapshot})
         times.append(time.perf_counter() - start)
         pages = pdf.page_count
     median = statistics.median(times)
@@ -127,8 +130,6 @@ def bench_render(renders: int) -> float:
 
 def _award(requisition, commercial):
     """Award with tasks queued but not run (no worker listens to this broker)."""
-    from procurement import services
-
     return services.requisition_award(requisition=requisition, user=commercial)
 
 
@@ -144,9 +145,6 @@ def database_url() -> str:
 
 
 def bench_award_to_done(media_root: Path) -> None:
-    from procurement.models import DocumentStatus
-    from procurement.services import requisition_award
-
     queue = f"bench-{uuid.uuid4().hex[:10]}"
     env = {
         **os.environ,
@@ -180,12 +178,10 @@ def bench_award_to_done(media_root: Path) -> None:
     try:
         celery_app.conf.task_default_queue = queue
         celery_app.conf.task_always_eager = False
-        from config.celery import ping
-
         ping.apply_async(queue=queue).get(timeout=60)  # the worker is up
         requisition, commercial = awarded_order("award")
         start = time.perf_counter()
-        order = requisition_award(requisition=requisition, user=commercial)
+        order = services.requisition_award(requisition=requisition, user=commercial)
         deadline = time.monotonic() + 300
         while order.documents.exclude(status=DocumentStatus.DONE).exists():
             check(time.monotonic() < deadline, "documents were not done within 5 minutes")

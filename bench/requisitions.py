@@ -32,7 +32,10 @@ from django.db import connection, connections  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from accounts.models import Role  # noqa: E402
 from config.celery import app as celery_app  # noqa: E402
+from core.errors import DomainError  # noqa: E402
+from procurement import services  # noqa: E402
 
 FORCES = 44
 
@@ -43,7 +46,8 @@ def check(condition: bool, message: str) -> None:
 
 
 def setup_world():
-    from accounts.models import Role
+    # Imported here, after main() has set PASSWORD_HASHERS: tests.factories hashes its
+    # password at import time, and Django caches the hashers it used.
     from tests.factories import ForceFactory, SupplierFactory, compliant_product, member
 
     forces = [
@@ -58,8 +62,6 @@ def setup_world():
 
 def open_with(forces, buyers, product, count):
     """A requisition with ``count`` participating forces (set-up: not timed)."""
-    from procurement import services
-
     requisition = services.requisition_start(
         user=buyers[0],
         force=forces[0],
@@ -82,8 +84,6 @@ def open_with(forces, buyers, product, count):
 
 
 def bench_close(forces, buyers, product, runs):
-    from procurement import services
-
     times, queries = [], set()
     small = open_with(forces, buyers, product, 2)
     with CaptureQueriesContext(connection) as captured:
@@ -117,9 +117,6 @@ def bench_close(forces, buyers, product, runs):
 
 
 def bench_concurrent_joins(forces, buyers, product):
-    from core.errors import DomainError
-    from procurement import services
-
     requisition = services.requisition_start(
         user=buyers[0],
         force=forces[0],

@@ -13,6 +13,7 @@ import statistics
 import sys
 import time
 from contextlib import contextmanager
+from decimal import Decimal
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -25,7 +26,14 @@ django.setup()
 
 from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from catalogue.models import Conformance  # noqa: E402
+from catalogue.services import lapsing  # noqa: E402
+from standards import selectors, services  # noqa: E402
+from standards.domain import rules  # noqa: E402
 
 
 @contextmanager
@@ -72,17 +80,11 @@ def main() -> None:
 
 
 def run(args) -> None:
-    from decimal import Decimal
-
-    from django.test import Client
-    from django.utils import timezone
-
-    from catalogue.models import Conformance
-    from catalogue.services import lapsing
-    from standards import selectors, services
-    from standards.domain import rules
+    # Imported here, after main() has set PASSWORD_HASHERS: tests.factories (which the
+    # helpers import too) hashes its password at import time, and Django caches the hashers.
     from tests.factories import (
         ConformanceFactory,
+        ICTCompanyFactory,
         ProductFactory,
         StandardVersionFactory,
         SupplierFactory,
@@ -106,9 +108,7 @@ def run(args) -> None:
     start = time.perf_counter()
     voters = delegates(44, headcount=2500)
     forces = [v.memberships.get().organisation for v in voters]
-    secretary_org = __import__(
-        "tests.factories", fromlist=["ICTCompanyFactory"]
-    ).ICTCompanyFactory()
+    secretary_org = ICTCompanyFactory()
     secretary = member("standards_secretary", secretary_org, email="secretary@bench.example")
     version = StandardVersionFactory(body="## Requirement\n\nEncrypt.\n" * 20)
     suppliers = [SupplierFactory() for _ in range(20)]

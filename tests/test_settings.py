@@ -10,6 +10,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 
 from config import env
+from config.celery import _require_secret_key
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 UNSAFE_FOR_SUBPROCESS = {"DEBUG", "SECRET_KEY", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
@@ -78,8 +79,6 @@ def test_offline_commands_run_without_a_secret_key():
 
 
 def test_workers_and_beat_will_not_start_without_a_secret_key(settings):
-    from config.celery import _require_secret_key
-
     settings.SECRET_KEY = ""
     with pytest.raises(ImproperlyConfigured, match="SECRET_KEY must be set"):
         _require_secret_key()

@@ -1,9 +1,10 @@
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
 
 from accounts.models import Role
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, ForceFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -148,8 +149,6 @@ def test_repeated_wrong_passwords_lock_the_account_for_the_api_too(api, buyer, s
 
 
 def cache_clear_throttle():
-    from django.core.cache import cache
-
     cache.clear()
 
 
@@ -164,8 +163,6 @@ def test_a_token_can_be_revoked(api, buyer):
 
 
 def test_the_api_lists_are_paginated(api, buyer):
-    from tests.factories import ForceFactory
-
     ForceFactory.create_batch(30)
 
     page = api.as_user(buyer).get("/api/v1/organisations/").json()
@@ -178,8 +175,6 @@ def test_the_api_lists_are_paginated(api, buyer):
 
 
 def test_organisation_list_query_count_is_constant(api, buyer, django_assert_max_num_queries):
-    from tests.factories import ForceFactory
-
     ForceFactory.create_batch(40)
     api.as_user(buyer)
     with django_assert_max_num_queries(3):

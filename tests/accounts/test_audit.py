@@ -6,7 +6,11 @@ from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 
 from accounts import audit, services
-from accounts.models import AuditChainHead, AuditEvent, Role
+from accounts.audit_actions import AccountsAudit
+from accounts.models import AuditChainHead, AuditEvent, Membership, Role
+from catalogue.audit_actions import CatalogueAudit
+from procurement.audit_actions import ProcurementAudit
+from standards.audit_actions import StandardsAudit
 from tests.factories import MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -178,11 +182,6 @@ def test_record_takes_only_a_named_action(force):
 
 
 def test_every_app_names_its_actions_once():
-    from accounts.audit_actions import AccountsAudit
-    from catalogue.audit_actions import CatalogueAudit
-    from procurement.audit_actions import ProcurementAudit
-    from standards.audit_actions import StandardsAudit
-
     values = [
         a.value
         for e in (AccountsAudit, CatalogueAudit, ProcurementAudit, StandardsAudit)
@@ -194,8 +193,6 @@ def test_every_app_names_its_actions_once():
 
 
 def test_an_audited_change_records_before_and_after_and_the_details(force):
-    from accounts.audit_actions import AccountsAudit
-
     membership = MembershipFactory(organisation=force, role=Role.FINANCE)
     with audit.audited(
         membership, actor=None, action=AccountsAudit.MEMBERSHIP_UPDATED, organisation=force
@@ -213,8 +210,6 @@ def test_an_audited_change_records_before_and_after_and_the_details(force):
 
 
 def test_an_audited_change_that_fails_records_nothing(force):
-    from accounts.audit_actions import AccountsAudit
-
     membership = MembershipFactory(organisation=force, role=Role.FINANCE)
     with pytest.raises(RuntimeError):
         with audit.audited(membership, actor=None, action=AccountsAudit.MEMBERSHIP_UPDATED):
@@ -224,8 +219,6 @@ def test_an_audited_change_that_fails_records_nothing(force):
 
 
 def test_an_audited_change_can_record_only_what_changed(force):
-    from accounts.audit_actions import AccountsAudit
-
     membership = MembershipFactory(organisation=force, role=Role.FINANCE)
     action = AccountsAudit.MEMBERSHIP_UPDATED
     with audit.audited(membership, actor=None, action=action, only_changes=True):
@@ -241,9 +234,6 @@ def test_an_audited_change_can_record_only_what_changed(force):
 
 
 def test_an_audited_update_sets_saves_and_records(force):
-    from accounts.audit_actions import AccountsAudit
-    from accounts.models import Membership
-
     membership = MembershipFactory(organisation=force, role=Role.FINANCE)
     audit.audited_update(
         membership,

@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from accounts.models import Role
 from accounts.presentation.navigation import ROLE_CAPABILITIES
-from tests.factories import PASSWORD, MembershipFactory, UserFactory
+from tests.factories import PASSWORD, ConformanceFactory, MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -144,8 +144,6 @@ def test_an_unknown_page_is_a_friendly_404(client, buyer):
 
 
 def test_home_pages_count_what_waits_for_the_user(client, finance, catalogue_manager):
-    from tests.factories import ConformanceFactory
-
     ConformanceFactory(status="claimed")
     ConformanceFactory(status="claimed")
     client.force_login(catalogue_manager)
@@ -158,8 +156,6 @@ def test_home_pages_count_what_waits_for_the_user(client, finance, catalogue_man
 def test_the_home_page_query_count_does_not_grow_with_the_work_waiting(
     client, catalogue_manager, django_assert_max_num_queries
 ):
-    from tests.factories import ConformanceFactory
-
     client.force_login(catalogue_manager)
     ConformanceFactory.create_batch(2, status="claimed")
     with django_assert_max_num_queries(12) as few:

@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 
 from accounts import permissions, services
 from accounts.models import AuditEvent, Role
@@ -36,8 +37,6 @@ def test_memberships_are_loaded_once_per_user_object(buyer, django_assert_num_qu
 
 
 def test_anonymous_users_have_no_roles():
-    from django.contrib.auth.models import AnonymousUser
-
     anonymous = AnonymousUser()
     assert permissions.memberships_of(anonymous) == []
     assert not permissions.has_role(anonymous, Role.BUYER)

@@ -55,6 +55,7 @@ def _browser_required():
 
 @pytest.fixture(scope="session")
 def browser():
+    # Imported here: without playwright installed the browser tests skip, not fail to collect.
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -83,6 +84,7 @@ def sign_in(page, email: str, password: str) -> None:
 
 def serious_violations(page) -> list[dict]:
     """axe-core's serious and critical WCAG violations on the current page."""
+    # Imported here: axe needs playwright, which may be missing (the browser tests then skip).
     from axe_playwright_python.sync_playwright import Axe
 
     results = Axe().run(page)

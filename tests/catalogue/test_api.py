@@ -1,12 +1,16 @@
 from decimal import Decimal
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from rest_framework import serializers as drf
 
 from accounts.models import AuditEvent, User
 from catalogue import services
+from catalogue.api.serializers import ProductDetailSerializer, ProductListSerializer
 from catalogue.models import Category, Conformance, PriceBreak, Product, ProductRevision
+from catalogue.selectors import product_detail_queryset
 from catalogue.services.search_index import refresh_search_vectors
 from tests.catalogue.conftest import make_content
 from tests.factories import ConformanceFactory, ProductFactory, pdf_upload
@@ -866,8 +870,6 @@ def test_evidence_is_not_served_from_a_public_media_url(client, claim):
 
 
 def csv_file(text: str, name: str = "listings.csv"):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
     return SimpleUploadedFile(name, text.encode(), content_type="text/csv")
 
 
@@ -925,11 +927,6 @@ def test_the_openapi_schema_describes_the_catalogue(api, buyer):
 def test_the_fast_product_representations_match_drfs_generic_ones(
     rf, published, supplier_editor, encryption, laptops
 ):
-    from rest_framework import serializers as drf
-
-    from catalogue.api.serializers import ProductDetailSerializer, ProductListSerializer
-    from catalogue.selectors import product_detail_queryset
-
     services.conformance_claim(
         product=published,
         standard_version=encryption,

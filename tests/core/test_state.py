@@ -1,6 +1,9 @@
 """The one state-machine mechanism: its table, refusals, guards, and the audited changes."""
 
+from pathlib import Path
+
 import pytest
+from django.template import Context, Template
 
 from accounts import audit
 from accounts.models import AuditEvent, Organisation
@@ -278,8 +281,6 @@ def test_each_model_with_a_status_has_its_machine_and_a_throwaway_one_does_not_r
 
 
 def test_templates_ask_the_machine_what_an_object_may_become():
-    from django.template import Context, Template
-
     template = Template(
         "{% load states %}{{ product|may_become:'withdrawn' }} {{ none|may_become:'withdrawn' }}"
     )
@@ -289,8 +290,6 @@ def test_templates_ask_the_machine_what_an_object_may_become():
 
 
 def test_the_documented_tables_are_the_machines():
-    from pathlib import Path
-
     document = (Path(__file__).resolve().parents[2] / "docs" / "state-machines.md").read_text()
     for model, one in MACHINES.items():
         assert f"| {model._meta.label} | {one.summary()} |" in document, model._meta.label

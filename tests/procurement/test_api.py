@@ -8,7 +8,7 @@ from accounts.models import Membership, Role
 from procurement import services
 from procurement.models import JointRequisition, Order, Participation, RequisitionStatus
 from tests.factories import ProductFactory, member
-from tests.procurement.conftest import join
+from tests.procurement.conftest import join, start
 
 pytestmark = pytest.mark.django_db
 
@@ -222,8 +222,6 @@ def test_requisitions_are_filtered_by_status_product_and_force(
 
 
 def test_lists_are_paginated(api, buyer, force, product):
-    from tests.procurement.conftest import start
-
     for _ in range(3):
         start(buyer, force, product)
 
@@ -474,8 +472,6 @@ def test_orders_are_filtered_by_status_product_and_force(
 
 
 def test_sign_off_through_the_api(api, buyer, force, product, senior_finance, commercial_lead):
-    from tests.procurement.conftest import start
-
     requisition = start(buyer, force, product, quantity=2200)
     services.requisition_close(requisition=requisition, user=buyer)
     services.participation_approve(

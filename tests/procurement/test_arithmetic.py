@@ -1,12 +1,15 @@
 from decimal import Decimal
 
 import pytest
+from django.db import IntegrityError, transaction
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from catalogue.domain.pricing import Tier, unit_price_for
 from core.money import to_pence, vat_on
 from procurement.domain import arithmetic
+from procurement.models import Order
+from tests.procurement.awarded import awarded_order
 
 BREAKS = [Tier(1, Decimal("100.00")), Tier(10, Decimal("90.00")), Tier(100, Decimal("80.00"))]
 
@@ -180,11 +183,6 @@ def test_an_orders_total_must_be_its_subtotal_plus_vat_on_every_database(
     subtotal, vat, total, stored
 ):
     """The constraint holds to the penny on SQLite too, where decimals compare as floats."""
-    from django.db import IntegrityError, transaction
-
-    from procurement.models import Order
-    from tests.procurement.awarded import awarded_order
-
     order = awarded_order(forces=1)
     with transaction.atomic():
         if stored:

@@ -1,3 +1,4 @@
+import hashlib
 import io
 from decimal import Decimal
 
@@ -183,8 +184,6 @@ def test_rendering_a_done_document_again_changes_nothing(issue):
 
 
 def test_done_documents_record_their_hash_pages_and_a_non_guessable_name(issue):
-    import hashlib
-
     order = awarded_order(forces=2)
     issue(order)
 

@@ -3,17 +3,22 @@ release package as served and is accepted by the Open Contracting Partnership's 
 
 import datetime
 import json
+import time
 from decimal import Decimal
 
 import pytest
 from django.db.models import F
 from django.utils import timezone
+from libcoveocds.api import ocds_json_output
+from libcoveocds.config import LibCoveOCDSConfig
 
+from config.celery import app
 from procurement import services
 from procurement.models import OcdsPendingUpdate, OcdsRelease
 from procurement.ocds import releases
 from procurement.ocds.validation import STANDARD_ZIP, package_errors
-from procurement.services import publication
+from procurement.services import documents, publication
+from procurement.tasks import publish_tender_update
 from tests.procurement.awarded import awarded_order
 from tests.procurement.conftest import join, start
 
@@ -22,9 +27,6 @@ pytestmark = pytest.mark.django_db
 
 def libcove(package: dict, tmp_path) -> dict:
     """What libcoveocds says of a package, offline (the standard from the repository's zip)."""
-    from libcoveocds.api import ocds_json_output
-    from libcoveocds.config import LibCoveOCDSConfig
-
     config = LibCoveOCDSConfig()
     config.config["standard_zip"] = f"file://{STANDARD_ZIP}"
     config.config["context"] = "api"
@@ -218,7 +220,6 @@ def every_release(settings, tmp_path, django_capture_on_commit_callbacks, pooled
             "OPTIONS": {"location": str(tmp_path / "media")},
         },
     }
-    from procurement.services import documents
 
     services.requisition_cancel(requisition=pooled, user=buyer, reason="Budget withdrawn.")
     order = awarded_order(forces=3)
@@ -316,8 +317,6 @@ def test_a_burst_schedules_one_delayed_publication_that_publishes_the_last_pool(
 ):
     """Issue 9, finding 15: the first change inside the minute schedules one publication for
     when the minute is up; later changes in the burst ride on it; it publishes the last pool."""
-    from procurement.tasks import publish_tender_update
-
     requisition = start(buyer, force, product, quantity=37)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:  # eagerly: too early
         join(requisition, other_buyer, other_force, quantity=114)
@@ -351,9 +350,6 @@ def test_a_change_of_details_only_publishes_nothing(pooled, other_buyer):
 
 
 def test_beat_publishes_due_tender_updates_every_minute():
-    from config.celery import app
-    from procurement import tasks  # noqa: F401 (registers the tasks)
-
     entry = app.conf.beat_schedule["publish-due-ocds-updates"]
 
     assert entry["task"] == "procurement.publish_due_ocds_updates"
@@ -367,8 +363,6 @@ def test_a_real_worker_publishes_the_coalesced_update_when_the_minute_is_up(
     celery_worker_process, ict_company, buyer, force, product, other_buyer, other_force
 ):
     """Issue 9, finding 15: the delayed publication goes through the broker and a worker."""
-    import time
-
     requisition = start(buyer, force, product, quantity=37)
     # The opening release went out 57 seconds ago: the minute is up in 3 seconds.
     OcdsRelease.objects.filter(joint_requisition=requisition).update(

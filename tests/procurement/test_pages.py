@@ -5,6 +5,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.presentation.navigation import navigation_items
 from procurement import services
 from procurement.models import JointRequisition, ParticipationStatus, RequisitionStatus
 from tests.factories import ProductFactory
@@ -303,8 +304,6 @@ def test_home_links_to_the_procurement_pages(client, buyer, finance, commercial_
 
 
 def test_only_one_navigation_item_is_current_on_the_orders_page():
-    from accounts.presentation.navigation import navigation_items
-
     current = [
         i["label"] for i in navigation_items(reverse("procurement:order_list")) if i["current"]
     ]

@@ -1,4 +1,7 @@
 import datetime
+import os
+import subprocess
+import sys
 
 import pytest
 from django.core import mail
@@ -8,6 +11,7 @@ from django.utils import timezone
 from config.celery import app
 from procurement import services, tasks
 from procurement.models import JointRequisition, RequisitionStatus
+from tests.conftest import PROJECT_DIR
 from tests.procurement.conftest import join, start
 
 pytestmark = pytest.mark.django_db
@@ -164,13 +168,6 @@ def test_an_email_task_round_trips_through_a_real_worker(
 
 def test_run_scheduled_jobs_runs_every_beat_entry_in_a_fresh_process(tmp_path):
     """Without a worker, run_scheduled_jobs still finds every scheduled task by its name."""
-    import os
-    import subprocess
-    import sys
-
-    from config.celery import app
-    from tests.conftest import PROJECT_DIR
-
     env = {
         **{k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_URL")},
         "DEBUG": "1",
