@@ -12,6 +12,12 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 app = Celery("network_code")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# RedBeat (the beat scheduler when REDIS_URL is set: config/settings.py) looks for its URL
+# and Redis options under names without the CELERY_ prefix, and warns when it finds none.
+app.conf.update(
+    redbeat_redis_url=app.conf.get("redbeat_redis_url"),
+    redbeat_redis_options=app.conf.get("redbeat_redis_options") or {},
+)
 
 # Scheduled jobs, every minute; each is idempotent, so a missed or doubled run is harmless.
 app.conf.beat_schedule = {

@@ -187,6 +187,16 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "unacked_restore_throttle": 1,
 }
 CELERY_TIMEZONE = TIME_ZONE
+if REDIS_URL:
+    # One beat at a time, however many are started: RedBeat keeps the schedule in Redis and
+    # holds a lock there; a second beat waits on the lock and takes over if the first stops
+    # (or dies: the lock expires after CELERY_BEAT_LOCK_TIMEOUT seconds without a tick).
+    CELERY_BEAT_SCHEDULER = "redbeat.RedBeatScheduler"
+    CELERY_BEAT_MAX_LOOP_INTERVAL = env_int("CELERY_BEAT_MAX_LOOP_INTERVAL", 30)
+    CELERY_REDBEAT_REDIS_URL = REDIS_URL
+    CELERY_REDBEAT_REDIS_OPTIONS: dict[str, object] = {}
+    CELERY_REDBEAT_KEY_PREFIX = env_str("CELERY_BEAT_KEY_PREFIX", "network-code:beat:")
+    CELERY_REDBEAT_LOCK_TIMEOUT = env_int("CELERY_BEAT_LOCK_TIMEOUT", 150)
 
 if REDIS_URL:
     CACHES = {
