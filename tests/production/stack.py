@@ -108,13 +108,14 @@ class Stack:
     server_url: str
     redis_server: str
     media_root: Path | None = None
+    static_root: Path | None = None
     secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(50))
     processes: list[Process] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.media_root = self.media_root or self.workdir / "media"
-        self.static_root = self.workdir / "static"
+        self.static_root = self.static_root or self.workdir / "static"
         self.database_url = f"{self.server_url}/{self.name}"
         self.redis_url = f"{self.redis_server}/{self.redis_db}"
         self.queue = f"{self.name}-{secrets.token_hex(4)}"
@@ -160,11 +161,13 @@ class Stack:
 
     # -- set-up ----------------------------------------------------------------------
     def create(self) -> None:
-        """A fresh database and Redis database, migrated, with collected static files."""
+        """A fresh database and Redis database, migrated, with collected static files (unless
+        STATIC_ROOT has them already)."""
         create_database(self.server_url, self.name)
         flush_redis(self.redis_url)
         self.manage("migrate", "--no-input")
-        self.manage("collectstatic", "--no-input")
+        if not (self.static_root / "staticfiles.json").exists():
+            self.manage("collectstatic", "--no-input")
 
     def start(self, name: str, command: list[str], **extra_env: str) -> Process:
         log = self.workdir / f"{name}.log"
