@@ -7,11 +7,13 @@ missing part is a failure instead.
 
 import os
 import shutil
+import sys
+import time
 
 import pytest
 
 from tests.browser.conftest import browser_missing_reason
-from tests.production.stack import postgres_server_url, redis_server_url
+from tests.production.stack import Stack, free_port, postgres_server_url, redis_server_url
 
 
 def production_missing_reason(item) -> str | None:
@@ -47,3 +49,60 @@ def pytest_collection_modifyitems(config, items):
 def _production_required(request):
     reason = dict(request.node.user_properties).get("production_missing")
     pytest.fail(f"Production tests are required here (REQUIRE_BROWSER_TESTS=1): {reason}")
+
+
+# Redis database 13 is the production tests' own (CI's tests use 0, other tests 3).
+REDIS_DB = 13
+
+
+@pytest.fixture(scope="session")
+def production(tmp_path_factory, collected_static):
+    """One deployment for the session's production tests, as an operator runs it: its own
+    database migrated from nothing, the collected static files, the demo data, gunicorn with
+    2 workers, a Celery worker and beat. `production.notes` has seed_demo's refusal without
+    --force and the time each step took."""
+    assert collected_static.returncode == 0, collected_static.stderr
+    stack = Stack(
+        "nc_smoke",
+        REDIS_DB,
+        tmp_path_factory.mktemp("production"),
+        postgres_server_url() or "",
+        redis_server_url(),
+        static_root=collected_static.static_root,
+    )
+    clock = time.monotonic()
+
+    def lap(name: str) -> None:
+        nonlocal clock
+        now = time.monotonic()
+        stack.notes.setdefault("timings", {})[name] = now - clock
+        clock = now
+
+    try:
+        stack.create()  # migrate from nothing (collectstatic ran once: collected_static)
+        lap("migrate")
+        stack.notes["seed refused"] = stack.manage("seed_demo", check=False)
+        stack.manage("seed_demo", "--force")
+        lap("seed_demo --force")
+        stack.port = free_port()
+        stack.start_gunicorn(stack.port, workers=2)
+        stack.start_worker()
+        stack.start_beat()
+        lap("gunicorn, worker and beat up")
+    except Exception:
+        sys.stderr.write(stack.logs())
+        stack.destroy()
+        raise
+    try:
+        yield stack
+    finally:
+        stack.destroy()
+
+
+@pytest.fixture(autouse=True)
+def _production_logs_on_failure(request):
+    """A failing production test shows what its processes wrote."""
+    yield
+    call = getattr(request.node, "rep_call", None)
+    if call is not None and call.failed and "production" in request.fixturenames:
+        sys.stderr.write(request.getfixturevalue("production").logs())

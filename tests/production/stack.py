@@ -103,21 +103,27 @@ class Stack:
     """One deployment: a database, a Redis database, a media directory, its processes."""
 
     name: str
-    redis_db: int
+    redis_db: int | None  # None: no Redis, jobs run in-process (as `make run`)
     workdir: Path
     server_url: str
-    redis_server: str
+    redis_server: str | None
     media_root: Path | None = None
     static_root: Path | None = None
     secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(50))
     processes: list[Process] = field(default_factory=list)
+    notes: dict = field(default_factory=dict)
+    port: int = 0
 
     def __post_init__(self) -> None:
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.media_root = self.media_root or self.workdir / "media"
         self.static_root = self.static_root or self.workdir / "static"
         self.database_url = f"{self.server_url}/{self.name}"
-        self.redis_url = f"{self.redis_server}/{self.redis_db}"
+        self.redis_url = (
+            f"{self.redis_server}/{self.redis_db}"
+            if self.redis_server and self.redis_db is not None
+            else ""
+        )
         self.queue = f"{self.name}-{secrets.token_hex(4)}"
 
     # -- environment and commands ------------------------------------------------------
@@ -160,13 +166,14 @@ class Stack:
         return result
 
     # -- set-up ----------------------------------------------------------------------
-    def create(self) -> None:
+    def create(self, collectstatic: bool = True) -> None:
         """A fresh database and Redis database, migrated, with collected static files (unless
-        STATIC_ROOT has them already)."""
+        STATIC_ROOT has them already, or not asked for)."""
         create_database(self.server_url, self.name)
-        flush_redis(self.redis_url)
+        if self.redis_url:
+            flush_redis(self.redis_url)
         self.manage("migrate", "--no-input")
-        if not (self.static_root / "staticfiles.json").exists():
+        if collectstatic and not (self.static_root / "staticfiles.json").exists():
             self.manage("collectstatic", "--no-input")
 
     def start(self, name: str, command: list[str], **extra_env: str) -> Process:
@@ -253,7 +260,8 @@ class Stack:
     def destroy(self) -> None:
         self.stop_all()
         drop_database(self.server_url, self.name)
-        flush_redis(self.redis_url)
+        if self.redis_url:
+            flush_redis(self.redis_url)
 
     def logs(self) -> str:
         return "".join(f"--- {p.name}\n{p.text()}\n" for p in self.processes)

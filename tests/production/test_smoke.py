@@ -11,7 +11,6 @@ the worker rendered.
 import hashlib
 import io
 import re
-import sys
 import time
 
 import psycopg
@@ -20,46 +19,25 @@ from playwright.sync_api import sync_playwright
 from pypdf import PdfReader
 
 from tests.browser.conftest import CHROMIUM, LAUNCH_ARGS
-from tests.production.stack import (
-    Stack,
-    free_port,
-    postgres_server_url,
-    redis_server_url,
-    wait_until,
-)
+from tests.production.stack import wait_until
 
 pytestmark = [pytest.mark.production, pytest.mark.browser, pytest.mark.worker]
 
-# Redis database 13 is this test's own (CI's tests use 0, other tests 3).
-REDIS_DB = 13
 BUYER = "buyer@gwent.police.example"
 PASSWORD = "network-code-demo"
 JOINED = "Rugged laptops for response policing"
 AWARDED = "Body-worn cameras for Wales"
 
 
-@pytest.fixture
-def stack(request, tmp_path, collected_static):
-    assert collected_static.returncode == 0, collected_static.stderr
-    stack = Stack(
-        "nc_smoke",
-        REDIS_DB,
-        tmp_path,
-        postgres_server_url(),
-        redis_server_url(),
-        static_root=collected_static.static_root,
-    )
-    try:
-        yield stack
-    finally:
-        call = getattr(request.node, "rep_call", None)
-        if call is None or call.failed:
-            sys.stderr.write(stack.logs())
-        stack.destroy()
-
-
-def test_the_production_configuration_serves_the_main_journey(stack):
-    timings: dict[str, float] = {}
+def test_the_production_configuration_serves_the_main_journey(production):
+    stack = production
+    refused = stack.notes["seed refused"]
+    assert refused.returncode != 0
+    assert "refuses to run when DEBUG is off" in refused.stderr
+    timings = stack.notes["timings"]
+    base = f"http://127.0.0.1:{stack.port}"
+    worker = next(p for p in stack.processes if p.name == "worker")
+    beat = next(p for p in stack.processes if p.name == "beat")
     clock = time.monotonic()
 
     def lap(name: str) -> None:
@@ -67,23 +45,6 @@ def test_the_production_configuration_serves_the_main_journey(stack):
         now = time.monotonic()
         timings[name] = now - clock
         clock = now
-
-    # collectstatic with the manifest storage ran once for the session (collected_static).
-    stack.create()  # migrate from nothing
-    lap("migrate")
-
-    refused = stack.manage("seed_demo", check=False)
-    assert refused.returncode != 0
-    assert "refuses to run when DEBUG is off" in refused.stderr
-    stack.manage("seed_demo", "--force")
-    lap("seed_demo --force")
-
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    stack.start_gunicorn(port, workers=2)
-    worker = stack.start_worker()
-    beat = stack.start_beat()
-    lap("gunicorn up")
 
     with (
         sync_playwright() as playwright,
