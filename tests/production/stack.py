@@ -229,7 +229,7 @@ class Stack:
             ],
         )
 
-    def start_beat(self, name: str = "beat") -> Process:
+    def start_beat(self, name: str = "beat", **extra_env: str) -> Process:
         return self.start(
             name,
             [
@@ -241,6 +241,7 @@ class Stack:
                 "beat",
                 "--loglevel=INFO",
             ],
+            **extra_env,
         )
 
     # -- tear-down -------------------------------------------------------------------
