@@ -5,7 +5,7 @@ import os
 from celery import Celery
 from celery.signals import beat_init, worker_init
 
-from config.env import require_secret_key
+from config.env import env_int, require_secret_key
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -19,16 +19,18 @@ app.conf.update(
     redbeat_redis_options=app.conf.get("redbeat_redis_options") or {},
 )
 
-# Scheduled jobs, every minute; each is idempotent, so a missed or doubled run is harmless.
+# Scheduled jobs, every minute (SCHEDULED_JOBS_INTERVAL seconds); each is idempotent, so a
+# missed or doubled run is harmless. One beat schedules them: RedBeat's lock (settings.py).
+EVERY = float(env_int("SCHEDULED_JOBS_INTERVAL", 60))
 app.conf.beat_schedule = {
     # Joint requisitions past their closing time are closed.
-    "close-due-requisitions": {"task": "procurement.close_due_requisitions", "schedule": 60.0},
+    "close-due-requisitions": {"task": "procurement.close_due_requisitions", "schedule": EVERY},
     # Coalesced OCDS tender updates whose minute is up (if their delayed task was lost).
-    "publish-due-ocds-updates": {"task": "procurement.publish_due_ocds_updates", "schedule": 60.0},
+    "publish-due-ocds-updates": {"task": "procurement.publish_due_ocds_updates", "schedule": EVERY},
     # Votes whose window has ended are closed (and carried proposals enacted).
-    "standards-close-due-votes": {"task": "standards.close_due_votes", "schedule": 60.0},
+    "standards-close-due-votes": {"task": "standards.close_due_votes", "schedule": EVERY},
     # Conformance to superseded versions lapses when the transition period ends.
-    "standards-lapse-conformance": {"task": "standards.lapse_conformance", "schedule": 60.0},
+    "standards-lapse-conformance": {"task": "standards.lapse_conformance", "schedule": EVERY},
 }
 
 

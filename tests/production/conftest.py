@@ -87,7 +87,8 @@ def production(tmp_path_factory, collected_static):
         stack.port = free_port()
         stack.start_gunicorn(stack.port, workers=2)
         stack.start_worker()
-        stack.start_beat()
+        # The scheduled jobs every 5 seconds rather than every minute, to see them run.
+        stack.start_beat(SCHEDULED_JOBS_INTERVAL="5")
         lap("gunicorn, worker and beat up")
     except Exception:
         sys.stderr.write(stack.logs())

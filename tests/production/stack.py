@@ -203,6 +203,9 @@ class Stack:
                 f"--workers={workers}",
                 "--timeout=60",
                 "--graceful-timeout=5",
+                # One control socket per instance: two instances on one machine would
+                # otherwise share ~/.gunicorn/gunicorn.ctl.
+                f"--control-socket={self.workdir / (name or f'gunicorn-{port}')}.ctl",
             ],
         )
         wait_for_http(f"http://127.0.0.1:{port}/accounts/sign-in/", process)
