@@ -39,16 +39,17 @@ def pytest_collection_modifyitems(config, items):
         if reason is None:
             continue
         if required:
-            item.add_marker(pytest.mark.usefixtures("_production_required"))
             item.user_properties.append(("production_missing", reason))
         else:
             item.add_marker(pytest.mark.skip(reason=f"PRODUCTION TESTS SKIPPED: {reason}"))
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def _production_required(request):
+    """Autouse, so that it fails the test before the deployment is attempted."""
     reason = dict(request.node.user_properties).get("production_missing")
-    pytest.fail(f"Production tests are required here (REQUIRE_BROWSER_TESTS=1): {reason}")
+    if reason:
+        pytest.fail(f"Production tests are required here (REQUIRE_BROWSER_TESTS=1): {reason}")
 
 
 # Redis database 13 is the production tests' own (CI's tests use 0, other tests 3).
@@ -56,11 +57,15 @@ REDIS_DB = 13
 
 
 @pytest.fixture(scope="session")
-def production(tmp_path_factory, collected_static):
+def production(request, tmp_path_factory):
     """One deployment for the session's production tests, as an operator runs it: its own
     database migrated from nothing, the collected static files, the demo data, gunicorn with
     2 workers, a Celery worker and beat. `production.notes` has seed_demo's refusal without
     --force and the time each step took."""
+    # A session fixture is set up before any test's own: check here what it needs.
+    if postgres_server_url() is None or redis_server_url() is None:
+        pytest.fail("Production tests are required here but PostgreSQL or Redis is not set")
+    collected_static = request.getfixturevalue("collected_static")
     assert collected_static.returncode == 0, collected_static.stderr
     stack = Stack(
         "nc_smoke",
