@@ -2,7 +2,7 @@
 
 Needs PostgreSQL filled by ``manage.py catalogue_bench_data`` (see docs/performance.md):
 
-    SECRET_KEY=x DATABASE_URL=postgres://postgres@127.0.0.1:5432/wt_catalogue_bench \\
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/wt_catalogue_bench \\
         .venv/bin/python bench/catalogue_search.py --requests 300
 
 Each request is ``GET /api/v1/products/?q=<word>&<filter>&<filter>`` with a buyer's
@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-os.environ.setdefault("SECRET_KEY", "benchmark-only-secret-key")
+os.environ.setdefault("SECRET_KEY", "benchmark-only-secret-key-not-for-production-7c1e9a4f")
 os.environ.setdefault("AXES_ENABLED", "false")
 
 warnings.filterwarnings("ignore", message="No directory at")  # STATIC_ROOT is not built here

@@ -7,7 +7,14 @@ import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_bool, env_decimal, env_int, env_list, env_str
+from config.env import (
+    env_bool,
+    env_decimal,
+    env_int,
+    env_list,
+    env_str,
+    refuse_weak_secret_key,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -16,7 +23,10 @@ DEBUG = env_bool("DEBUG", False)
 # Required when DEBUG is off: the web and worker processes refuse to start without it
 # (config/env.py: require_secret_key), and anything that signs data refuses to run. Offline
 # commands that sign nothing (makemigrations, check) still work without it.
+# A key that is set but weak (Django's W009: short, repetitive, "django-insecure-") stops
+# every process at once when DEBUG is off.
 SECRET_KEY = env_str("SECRET_KEY")
+refuse_weak_secret_key(SECRET_KEY, debug=DEBUG)
 if not SECRET_KEY and DEBUG:
     SECRET_KEY = "insecure-development-key-only-used-when-debug-is-on"  # noqa: S105
 
@@ -214,7 +224,10 @@ SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
-SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
+# Preloading is a commitment browsers ship for months: the operator opts in.
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+# check --deploy warns (security.W021) whenever preload is off; off is the chosen default.
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 if env_str("SECURE_PROXY_SSL_HEADER_NAME"):
     SECURE_PROXY_SSL_HEADER = (env_str("SECURE_PROXY_SSL_HEADER_NAME"), "https")
 SESSION_COOKIE_HTTPONLY = True
