@@ -1,9 +1,11 @@
-"""The one mapping from a domain refusal to a page: 400, 403, 404 or 409 with its message.
+"""Page middleware: the one mapping from a domain refusal to a page (400, 403, 404 or 409
+with its message), and no-store on private responses.
 
 The API has its own (``core.api``): DRF catches exceptions before middleware sees them.
 """
 
 from django.shortcuts import render
+from django.utils.cache import patch_cache_control
 
 from core.errors import DomainError
 
@@ -27,3 +29,22 @@ class DomainErrorPages:
             return None
         status = exception.status_code if exception.status_code in TEMPLATES else 400
         return render(request, TEMPLATES[status], {"message": exception.message}, status=status)
+
+
+class NoStoreWhenSignedIn:
+    """``Cache-Control: private, no-store`` on every response to a signed-in user (a session or
+    an API token), so that neither a shared proxy nor the browser keeps private pages and JSON.
+    Anonymous responses are left as the view made them: public pages may still be cached.
+
+    DRF authenticates inside the view and sets the user on the underlying request, so the check
+    after the response sees token users too."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            patch_cache_control(response, private=True, no_store=True)
+        return response
