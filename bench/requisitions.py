@@ -1,6 +1,6 @@
 """Benchmarks of joint requisitions (issue 4). Prints its figures.
 
-    SECRET_KEY=x DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_procurement \\
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_procurement \\
         .venv/bin/python bench/requisitions.py --runs 50
 
 It creates a fresh database (test_<name>), runs, and drops it again:
@@ -22,6 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+os.environ.setdefault("SECRET_KEY", "benchmark-only-secret-key-not-for-production-7c1e9a4f")
 
 import django  # noqa: E402
 

@@ -7,7 +7,14 @@ import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_bool, env_decimal, env_int, env_list, env_str
+from config.env import (
+    env_bool,
+    env_decimal,
+    env_int,
+    env_list,
+    env_str,
+    refuse_weak_secret_key,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -16,7 +23,10 @@ DEBUG = env_bool("DEBUG", False)
 # Required when DEBUG is off: the web and worker processes refuse to start without it
 # (config/env.py: require_secret_key), and anything that signs data refuses to run. Offline
 # commands that sign nothing (makemigrations, check) still work without it.
+# A key that is set but weak (Django's W009: short, repetitive, "django-insecure-") stops
+# every process at once when DEBUG is off.
 SECRET_KEY = env_str("SECRET_KEY")
+refuse_weak_secret_key(SECRET_KEY, debug=DEBUG)
 if not SECRET_KEY and DEBUG:
     SECRET_KEY = "insecure-development-key-only-used-when-debug-is-on"  # noqa: S105
 
@@ -34,7 +44,6 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "django.forms",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -54,6 +63,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "core.middleware.NoStoreWhenSignedIn",
+    "core.middleware.RefuseNulCharacters",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -98,8 +109,17 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-# Password guessing: the sign-in page locks an email and address pair after repeated failures;
-# the API's token endpoint is throttled as well (REST_FRAMEWORK below).
+# Client addresses: how many proxies in front of the app append to X-Forwarded-For. 0 (the
+# default): the header is ignored, the address is the connection's. Read by the sign-in limits,
+# django-axes and DRF's throttles alike (core.addresses.client_address).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be zero or more.")
+# Password guessing: sign-in (page and API token endpoint) is rate limited by address,
+# generously (a force's staff may share one NAT address), and by account, strictly; the sign-in
+# page and the API lock an email and address pair after repeated failures (django-axes).
+SIGN_IN_RATE_PER_ADDRESS = env_str("SIGN_IN_RATE_PER_ADDRESS", "100/minute")
+SIGN_IN_RATE_PER_ACCOUNT = env_str("SIGN_IN_RATE_PER_ACCOUNT", "10/minute")
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
 # E-mail retries: the first after this many seconds, doubling each time (at most 10 minutes).
 NOTIFICATION_RETRY_BACKOFF = env_int("NOTIFICATION_RETRY_BACKOFF", 30)
@@ -110,7 +130,7 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "accounts.presentation.lockout.lockout_response"
 AXES_USERNAME_CALLABLE = "accounts.presentation.lockout.username_from"
-AXES_IPWARE_PROXY_COUNT = env_int("AXES_PROXY_COUNT", 0) or None
+AXES_CLIENT_IP_CALLABLE = "core.addresses.client_address"
 AXES_VERBOSE = False
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -214,7 +234,10 @@ SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
-SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
+# Preloading is a commitment browsers ship for months: the operator opts in.
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+# check --deploy warns (security.W021) whenever preload is off; off is the chosen default.
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 if env_str("SECURE_PROXY_SSL_HEADER_NAME"):
     SECURE_PROXY_SSL_HEADER = (env_str("SECURE_PROXY_SSL_HEADER_NAME"), "https")
 SESSION_COOKIE_HTTPONLY = True
@@ -239,16 +262,21 @@ CONTENT_SECURITY_POLICY = {
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PARSER_CLASSES": [
+        "core.api.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "core.api.Pagination",
     "PAGE_SIZE": 25,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "core.api.exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"auth": env_str("AUTH_THROTTLE_RATE", "10/minute")},
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 
@@ -256,8 +284,9 @@ SPECTACULAR_SETTINGS: dict[str, Any] = {
     "TITLE": "Network Code API",
     "DESCRIPTION": (
         "Joint ICT procurement and common standards for UK police forces. "
-        "Authenticate with a session or with `Authorization: Token <token>` "
-        "(POST /api/v1/auth/token/)."
+        "Authenticate with a session or with `Authorization: Token <token>`: "
+        "POST /api/v1/auth/token/ issues a token per client, valid for a limited time; "
+        "GET /api/v1/auth/tokens/ lists yours and DELETE revokes one."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
@@ -271,6 +300,11 @@ SPECTACULAR_SETTINGS: dict[str, Any] = {
         "ConformanceStatusEnum": "catalogue.models.ConformanceStatus",
     },
 }
+
+# API tokens: one per client, valid for this many days from sign-in through the API.
+API_TOKEN_LIFETIME_DAYS = env_int("API_TOKEN_LIFETIME_DAYS", 30)
+if API_TOKEN_LIFETIME_DAYS < 1:
+    raise ImproperlyConfigured("API_TOKEN_LIFETIME_DAYS must be 1 or more.")
 
 # Domain settings.
 DEMO_PASSWORD = env_str("DEMO_PASSWORD", "network-code-demo")
