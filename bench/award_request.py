@@ -17,6 +17,7 @@ import argparse
 import datetime
 import logging
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -30,6 +31,7 @@ sys.path.insert(0, str(PROJECT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 os.environ.pop("REDIS_URL", None)  # without Redis: the point of this benchmark
 os.environ.setdefault("DEBUG", "true")  # as make run
+WORKDIR = None  # a temporary directory of this run's own, removed at the end
 if "DATABASE_URL" not in os.environ:
     WORKDIR = Path(tempfile.mkdtemp(prefix="bench-award-"))
     os.environ["DATABASE_URL"] = f"sqlite:///{WORKDIR / 'bench.sqlite3'}"
@@ -118,8 +120,9 @@ def approved_requisition(label: str, forces: int):
     return requisition, commercial
 
 
-def award_once(label: str, forces: int, eager: bool) -> tuple[float, float, list[float]]:
-    """The award POST's duration, POST to every document done, and order page GETs meanwhile."""
+def award_once(label: str, forces: int, eager: bool):
+    """The award POST's duration, POST to every document done, the order page's GETs
+    meanwhile and afterwards."""
     requisition, commercial = approved_requisition(label, forces)
     client = Client()
     client.force_login(commercial)
@@ -145,7 +148,12 @@ def award_once(label: str, forces: int, eager: bool) -> tuple[float, float, list
     done_seconds = time.perf_counter() - start
     check(order.documents.count() == forces + 1, "a contract and a purchase order per force")
     runner.wait_idle(timeout=60)  # e-mails and publication after the last document
-    return request_seconds, done_seconds, page_gets
+    idle_gets = []
+    for _ in range(5):  # the same page with nothing rendering, to compare
+        page_start = time.perf_counter()
+        client.get(reverse("procurement:order_detail", args=[order.pk]))
+        idle_gets.append(time.perf_counter() - page_start)
+    return request_seconds, done_seconds, page_gets, idle_gets
 
 
 def _render(kind: str, snapshot: dict) -> int:
@@ -194,17 +202,19 @@ def main():
     print()
     print(
         "| forces | documents | documents rendered | award request (median) | "
-        "award to all documents done (median) | order page while rendering (median) |"
+        "award to all documents done (median) | order page while rendering (median) | "
+        "order page idle (median) |"
     )
-    print("|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|")
     for forces, eager, results in rows:
         request = statistics.median(r[0] for r in results)
         done = statistics.median(r[1] for r in results)
         gets = [g for r in results for g in r[2]]
         page = f"{statistics.median(gets) * 1000:.0f} ms ({len(gets)} GETs)" if gets else "-"
+        idle = statistics.median(g for r in results for g in r[3])
         print(
             f"| {forces} | {forces + 1} | {MODES[0] if eager else MODES[1]} | "
-            f"{request * 1000:.0f} ms | {done:.2f} s | {page} |"
+            f"{request * 1000:.0f} ms | {done:.2f} s | {page} | {idle * 1000:.0f} ms |"
         )
     if args.processes:
         print()
@@ -214,4 +224,8 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    finally:
+        if WORKDIR is not None:
+            shutil.rmtree(WORKDIR, ignore_errors=True)
