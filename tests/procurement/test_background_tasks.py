@@ -12,7 +12,6 @@ from config.celery import app as celery_app
 from core.background import BackgroundRunner, runner
 from procurement import services
 from procurement.models import DocumentStatus, Order, OrderStatus, RequisitionStatus
-from procurement.presentation import rendering
 from procurement.services import documents
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the thread sees committed rows only
@@ -45,15 +44,17 @@ def in_process(settings):
 
 @pytest.fixture
 def render_gate(monkeypatch, in_process):
-    """Rendering waits until the test opens the gate (set at teardown whatever happens)."""
+    """Each render task waits until the test opens the gate (set at teardown whatever
+    happens). It waits before touching the database: SQLite's in-memory test database locks
+    whole tables between threads, without the busy timeout a database file has."""
     gate = threading.Event()
-    real_render = rendering.render_pdf
+    real_render = documents.document_render
 
-    def gated_render(*args, **kwargs):
+    def gated_render(**kwargs):
         assert gate.wait(timeout=60), "the test never opened the gate"
-        return real_render(*args, **kwargs)
+        return real_render(**kwargs)
 
-    monkeypatch.setattr(documents, "render_pdf", gated_render)
+    monkeypatch.setattr(documents, "document_render", gated_render)
     yield gate
     gate.set()
 
@@ -79,14 +80,13 @@ def test_the_award_answers_before_its_documents_render_and_the_page_shows_progre
     order = award_through_the_page(client, approved, commercial_lead)
 
     # The request has answered while the first render still waits at the gate.
-    statuses = set(order.documents.values_list("status", flat=True))
-    assert statuses <= {DocumentStatus.QUEUED, DocumentStatus.RENDERING}
+    assert set(order.documents.values_list("status", flat=True)) == {DocumentStatus.QUEUED}
     assert order.documents.count() == 3  # the contract and a purchase order per force
     page = client.get(reverse("procurement:order_detail", args=[order.pk])).content.decode()
     assert "Documents are being prepared: this table refreshes itself." in page
     assert '<meta http-equiv="refresh"' in page  # without JavaScript too
     listed = client.get(f"/api/v1/documents/?order={order.pk}").json()["results"]
-    assert {d["status"] for d in listed} <= {"queued", "rendering"}
+    assert {d["status"] for d in listed} == {"queued"}
 
     render_gate.set()
     assert in_process.wait_idle(timeout=120)
@@ -102,7 +102,7 @@ def test_the_award_answers_before_its_documents_render_and_the_page_shows_progre
 
 
 def test_a_render_that_fails_in_the_background_is_recorded_as_failed(
-    client, approved, commercial_lead, monkeypatch, in_process
+    client, approved, commercial_lead, monkeypatch, render_gate, in_process
 ):
     def broken_render(*args, **kwargs):
         raise ValueError("the template is broken")
@@ -110,6 +110,7 @@ def test_a_render_that_fails_in_the_background_is_recorded_as_failed(
     monkeypatch.setattr(documents, "render_pdf", broken_render)
 
     order = award_through_the_page(client, approved, commercial_lead)
+    render_gate.set()
     assert in_process.wait_idle(timeout=120)
 
     failed = list(order.documents.all())
@@ -137,7 +138,7 @@ def test_a_new_version_is_rendered_in_the_background_after_the_request(
 
     assert response.status_code == 302
     new = order.documents.get(kind="contract", version=2)
-    assert new.status in {DocumentStatus.QUEUED, DocumentStatus.RENDERING}
+    assert new.status == DocumentStatus.QUEUED
     render_gate.set()
     assert in_process.wait_idle(timeout=120)
     new.refresh_from_db()
