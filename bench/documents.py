@@ -212,6 +212,7 @@ def main():
         raise SystemExit("Run this against PostgreSQL: workers share the database.")
     # Tasks and e-mails are queued after commit, as a request would queue them.
     celery_app.conf.task_always_eager = False
+    settings.TASKS_IN_PROCESS = False  # queued on the broker, not run on a background thread
     if not settings.REDIS_URL:
         celery_app.conf.broker_url = "memory://localhost/"
         celery_app.conf.result_backend = None

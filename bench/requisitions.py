@@ -189,6 +189,7 @@ def main():
     # E-mail tasks are queued (after commit) on an in-memory broker, as a request would
     # queue them on Redis; a worker, not the close, builds and sends them.
     celery_app.conf.task_always_eager = False
+    settings.TASKS_IN_PROCESS = False  # queued on the broker, not run on a background thread
     celery_app.conf.broker_url = "memory://localhost/"
     celery_app.conf.result_backend = None
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

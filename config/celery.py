@@ -1,15 +1,51 @@
 """The Celery app: `celery -A config worker` and `celery -A config beat`."""
 
+import datetime
 import os
 
 from celery import Celery
 from celery.signals import beat_init, worker_init
+from celery.utils import uuid
+from django.conf import settings
+from django.utils import timezone
+from kombu import serialization
 
 from config.env import require_secret_key
+from core.background import runner
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
-app = Celery("network_code")
+
+class NetworkCodeCelery(Celery):
+    """Celery, except that without a broker (TASKS_IN_PROCESS: no REDIS_URL) a queued task
+    runs on this process's background thread (core.background) rather than inside the
+    request that queued it. Eager mode, as the tests set it, still runs tasks at once."""
+
+    def send_task(self, name, args=None, kwargs=None, countdown=None, eta=None, **options):
+        if not settings.TASKS_IN_PROCESS:
+            return super().send_task(name, args, kwargs, countdown=countdown, eta=eta, **options)
+        task = self.tasks[name]
+        task_id = options.get("task_id") or uuid()
+        # As a broker would: the arguments go through the serialiser (ids, not objects).
+        content_type, encoding, data = serialization.dumps(
+            (args or (), kwargs or {}), self.conf.task_serializer
+        )
+        args, kwargs = serialization.loads(data, content_type, encoding)
+        runner.submit(
+            lambda: task.apply(args, kwargs, task_id=task_id),
+            name=name,
+            delay=_seconds_until(eta, countdown),
+        )
+        return self.AsyncResult(task_id)
+
+
+def _seconds_until(eta: datetime.datetime | None, countdown: float | None) -> float:
+    if eta is not None:
+        return max(0.0, (eta - timezone.now()).total_seconds())
+    return max(0.0, countdown or 0.0)
+
+
+app = NetworkCodeCelery("network_code")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 

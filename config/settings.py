@@ -102,6 +102,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and not env
     # PostgreSQL's JIT compiles expensive-looking plans; for short web queries compiling
     # costs more than it saves (seen: 140 ms of a 280 ms catalogue search). DB_JIT=1 keeps it.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Requests and the background task thread (core.background) write at once: a write
+    # transaction takes SQLite's lock when it begins and waits up to 20 s for it, rather than
+    # failing with "database is locked"; in WAL mode readers are not blocked meanwhile.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"transaction_mode": "IMMEDIATE", "timeout": 20, "init_command": "PRAGMA journal_mode=WAL"}
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -185,11 +192,15 @@ STORAGES = {
     },
 }
 
-# Background jobs: Celery on Redis when REDIS_URL is set, otherwise run in-process.
+# Background jobs: Celery on Redis when REDIS_URL is set. Without it, a queued task runs on
+# a background thread of the process that queued it (core.background), never inside the
+# request: the request answers at once and the page shows the work's progress.
 REDIS_URL = env_str("REDIS_URL")
-CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
-# In-process (no Redis), a failing job is recorded by the task itself rather than breaking
-# the page that queued it. Tests turn propagation back on to see errors.
+TASKS_IN_PROCESS = not REDIS_URL
+# Eager mode (a task run inside the call that queued it) is for the tests only.
+CELERY_TASK_ALWAYS_EAGER = False
+# A failing job is recorded by the task itself (on_failure) rather than raised. Tests turn
+# propagation back on to see errors.
 CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 CELERY_RESULT_BACKEND = REDIS_URL or None

@@ -87,17 +87,21 @@ def test_workers_and_beat_will_not_start_without_a_secret_key(settings):
 def test_without_redis_tasks_run_in_process_and_with_it_on_redis():
     code = (
         "import django; django.setup(); from django.conf import settings as s; "
-        "print(s.CELERY_TASK_ALWAYS_EAGER, s.CELERY_BROKER_URL, s.CACHES['default']['BACKEND'])"
+        "print(s.TASKS_IN_PROCESS, s.CELERY_TASK_ALWAYS_EAGER, s.CELERY_BROKER_URL, "
+        "s.CACHES['default']['BACKEND'])"
     )
     without = run_python(code, DEBUG="1")
     with_redis = run_python(code, DEBUG="1", REDIS_URL="redis://127.0.0.1:6379/3")
 
+    # Never eagerly inside a request: on a background thread without Redis.
     assert without.stdout.split() == [
         "True",
+        "False",
         "memory://localhost/",
         "django.core.cache.backends.locmem.LocMemCache",
     ]
     assert with_redis.stdout.split() == [
+        "False",
         "False",
         "redis://127.0.0.1:6379/3",
         "django.core.cache.backends.redis.RedisCache",
