@@ -1,17 +1,23 @@
 """The Celery app: `celery -A config worker` and `celery -A config beat`."""
 
+import logging.config
 import os
 
 from celery import Celery
-from celery.signals import beat_init, worker_init
+from celery.signals import beat_init, setup_logging, worker_init
+from django.conf import settings
 
 from config.env import require_secret_key
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
+logger = logging.getLogger(__name__)
+
 app = Celery("network_code")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# Each worker keeps a heartbeat key in Redis fresh while it consumes (/readyz reads it).
+app.steps["consumer"].add("core.observability.heartbeat.WorkerHeartbeat")
 
 # Scheduled jobs, every minute; each is idempotent, so a missed or doubled run is harmless.
 app.conf.beat_schedule = {
@@ -32,7 +38,14 @@ def _require_secret_key(**kwargs) -> None:
     require_secret_key()
 
 
+@setup_logging.connect
+def _use_django_logging(**kwargs) -> None:
+    """Workers and beat log as the web processes do (settings.LOGGING: JSON, request ids)."""
+    logging.config.dictConfig(settings.LOGGING)
+
+
 @app.task(name="network_code.ping")
 def ping(value: str = "pong") -> str:
     """A round trip through the broker and a worker: used by health checks and tests."""
+    logger.info("ping: %s", value)
     return value
