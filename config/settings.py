@@ -352,6 +352,10 @@ METRICS_TOKEN = env_str("METRICS_TOKEN")
 METRICS_ALLOWED_NETWORKS = env_list(
     "METRICS_ALLOWED_NETWORKS", "127.0.0.0/8,::1/128" if DEBUG else ""
 )
+# A worker on a machine of its own serves its task metrics here (0: not served); the
+# address is the interface it listens on, an internal one: this endpoint has no token.
+WORKER_METRICS_PORT = env_int("WORKER_METRICS_PORT", 0)
+WORKER_METRICS_ADDRESS = env_str("WORKER_METRICS_ADDRESS", "127.0.0.1")
 # /readyz fails when no worker has refreshed its heartbeat for this many seconds.
 WORKER_HEARTBEAT_MAX_AGE = env_int("WORKER_HEARTBEAT_MAX_AGE", 60)
 # Probes and scrapers speak plain HTTP to the process, behind the TLS-terminating proxy.

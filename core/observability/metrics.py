@@ -114,15 +114,31 @@ def may_scrape(request: HttpRequest) -> bool:
     return False
 
 
+def collecting_registry() -> prometheus_client.CollectorRegistry:
+    """In multiprocess mode, a registry that adds up every process's files; else this one's."""
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        return prometheus_client.REGISTRY
+    registry = prometheus_client.CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry)
+    return registry
+
+
+def serve_worker_metrics(address: str, port: int) -> None:
+    """Task metrics over HTTP from a worker's main process (a thread of its own)."""
+    prometheus_client.start_http_server(port, addr=address, registry=collecting_registry())
+
+
+def mark_process_dead(pid: int | None) -> None:
+    """A pool process that exits leaves its counters; only its live gauges are dropped."""
+    if pid and os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        multiprocess.mark_process_dead(pid)
+
+
 @never_cache
 def metrics_view(request: HttpRequest) -> HttpResponse:
     if not may_scrape(request):
         return HttpResponse("Forbidden\n", status=403, content_type="text/plain")
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        registry = prometheus_client.CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry)
-    else:
-        registry = prometheus_client.REGISTRY
+    registry = collecting_registry()
     queue_registry = prometheus_client.CollectorRegistry()
     queue_registry.register(QueueLengthCollector(queue_names()))
     body = prometheus_client.generate_latest(registry) + prometheus_client.generate_latest(

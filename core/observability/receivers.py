@@ -14,7 +14,10 @@ from celery.signals import (
     task_postrun,
     task_prerun,
     task_retry,
+    worker_process_shutdown,
+    worker_ready,
 )
+from django.conf import settings
 from django_guid import clear_guid, get_guid, set_guid
 from django_guid.utils import generate_guid
 
@@ -64,3 +67,15 @@ def count_retry(sender: Any = None, **kwargs: Any) -> None:
 
 def headers_of(task: Any) -> dict[str, Any] | None:
     return getattr(task.request, "headers", None)
+
+
+@worker_ready.connect(dispatch_uid="observability.worker_metrics")
+def serve_worker_metrics(**kwargs: Any) -> None:
+    """A worker on a machine of its own serves its task metrics on WORKER_METRICS_PORT."""
+    if settings.WORKER_METRICS_PORT:
+        metrics.serve_worker_metrics(settings.WORKER_METRICS_ADDRESS, settings.WORKER_METRICS_PORT)
+
+
+@worker_process_shutdown.connect(dispatch_uid="observability.worker_process_shutdown")
+def forget_pool_process(pid: int | None = None, **kwargs: Any) -> None:
+    metrics.mark_process_dead(pid)

@@ -6,7 +6,9 @@ import json
 import logging.config
 import os
 import re
+import socket
 import time
+import urllib.request
 import uuid
 
 import pytest
@@ -324,3 +326,48 @@ def test_queue_length_is_read_from_redis(client, settings, own_redis):
     body = client.get("/metrics", HTTP_AUTHORIZATION="Bearer scrape-secret").content.decode()
 
     assert f'celery_queue_length{{queue="{queue}"}} 4.0' in body
+
+
+@pytest.mark.worker
+def test_a_prefork_workers_task_metrics_reach_the_web_metrics_in_multiprocess_mode(
+    client, settings, celery_workers, tmp_path, monkeypatch
+):
+    """Task metrics are recorded in the pool's processes; with PROMETHEUS_MULTIPROC_DIR
+    shared by the worker and the web process, /metrics adds them up."""
+    settings.METRICS_TOKEN = "scrape-secret"
+    multiproc_dir = tmp_path / "prometheus"
+    multiproc_dir.mkdir()
+    celery_workers.start(pool="prefork", PROMETHEUS_MULTIPROC_DIR=str(multiproc_dir))
+
+    assert ping.delay("multiprocess").get(timeout=30) == "multiprocess"
+    # Sent by name, so the arguments are not checked here: the task raises in the worker.
+    failing = celery_app.send_task("network_code.ping", args=["too", "many", "arguments"])
+    with pytest.raises(TypeError):
+        failing.get(timeout=30)
+
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(multiproc_dir))
+    body = client.get("/metrics", HTTP_AUTHORIZATION="Bearer scrape-secret").content.decode()
+
+    assert 'celery_task_failures_total{task="network_code.ping"} 1.0' in body
+    assert (
+        'celery_task_duration_seconds_count{state="SUCCESS",task="network_code.ping"} 1.0' in body
+    )
+    assert (
+        'celery_task_duration_seconds_count{state="FAILURE",task="network_code.ping"} 1.0' in body
+    )
+
+
+@pytest.mark.worker
+def test_a_worker_serves_its_own_metrics_when_given_a_port(celery_workers):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    celery_workers.start(WORKER_METRICS_PORT=str(port))
+
+    assert ping.delay("served").get(timeout=30) == "served"
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:  # noqa: S310
+        body = response.read().decode()
+
+    assert (
+        'celery_task_duration_seconds_count{state="SUCCESS",task="network_code.ping"} 1.0' in body
+    )
