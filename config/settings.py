@@ -42,7 +42,6 @@ INSTALLED_APPS = [
     "axes",
     "django_guid",
     "django_prometheus",
-    "health_check",
     "core",
     "accounts",
     "catalogue",
