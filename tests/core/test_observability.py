@@ -244,6 +244,16 @@ def test_readiness_waits_for_a_real_worker_heartbeat(db, client, settings, celer
 # Metrics
 
 
+def eventually(read, done, seconds: float = 10.0):
+    """What ``read()`` returns once ``done`` holds for it, or at the deadline."""
+    deadline = time.monotonic() + seconds
+    value = read()
+    while not done(value) and time.monotonic() < deadline:
+        time.sleep(0.1)
+        value = read()
+    return value
+
+
 def sample(name: str, **labels: str) -> float:
     return REGISTRY.get_sample_value(name, labels) or 0.0
 
@@ -346,15 +356,20 @@ def test_a_prefork_workers_task_metrics_reach_the_web_metrics_in_multiprocess_mo
         failing.get(timeout=30)
 
     monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(multiproc_dir))
-    body = client.get("/metrics", HTTP_AUTHORIZATION="Bearer scrape-secret").content.decode()
+    expected = [
+        'celery_task_failures_total{task="network_code.ping"} 1.0',
+        'celery_task_duration_seconds_count{state="SUCCESS",task="network_code.ping"} 1.0',
+        'celery_task_duration_seconds_count{state="FAILURE",task="network_code.ping"} 1.0',
+    ]
 
-    assert 'celery_task_failures_total{task="network_code.ping"} 1.0' in body
-    assert (
-        'celery_task_duration_seconds_count{state="SUCCESS",task="network_code.ping"} 1.0' in body
-    )
-    assert (
-        'celery_task_duration_seconds_count{state="FAILURE",task="network_code.ping"} 1.0' in body
-    )
+    def scrape() -> str:
+        response = client.get("/metrics", HTTP_AUTHORIZATION="Bearer scrape-secret")
+        return response.content.decode()
+
+    # The worker stores a task's result before its post-run signal records the metrics.
+    body = eventually(scrape, lambda body: all(line in body for line in expected))
+    for line in expected:
+        assert line in body
 
 
 @pytest.mark.worker
@@ -365,9 +380,11 @@ def test_a_worker_serves_its_own_metrics_when_given_a_port(celery_workers):
     celery_workers.start(WORKER_METRICS_PORT=str(port))
 
     assert ping.delay("served").get(timeout=30) == "served"
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:  # noqa: S310
-        body = response.read().decode()
+    runs = 'celery_task_duration_seconds_count{state="SUCCESS",task="network_code.ping"} 1.0'
 
-    assert (
-        'celery_task_duration_seconds_count{state="SUCCESS",task="network_code.ping"} 1.0' in body
-    )
+    def scrape() -> str:
+        url = f"http://127.0.0.1:{port}/metrics"
+        with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310
+            return response.read().decode()
+
+    assert runs in eventually(scrape, lambda body: runs in body)
