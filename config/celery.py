@@ -1,10 +1,11 @@
 """The Celery app: `celery -A config worker` and `celery -A config beat`."""
 
 import datetime
+import logging.config
 import os
 
 from celery import Celery
-from celery.signals import beat_init, worker_init
+from celery.signals import beat_init, setup_logging, worker_init
 from celery.utils import uuid
 from django.conf import settings
 from django.utils import timezone
@@ -45,9 +46,13 @@ def _seconds_until(eta: datetime.datetime | None, countdown: float | None) -> fl
     return max(0.0, countdown or 0.0)
 
 
+logger = logging.getLogger(__name__)
+
 app = NetworkCodeCelery("network_code")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# Each worker keeps a heartbeat key in Redis fresh while it consumes (/readyz reads it).
+app.steps["consumer"].add("core.observability.heartbeat.WorkerHeartbeat")
 
 # Scheduled jobs, every minute; each is idempotent, so a missed or doubled run is harmless.
 app.conf.beat_schedule = {
@@ -68,7 +73,14 @@ def _require_secret_key(**kwargs) -> None:
     require_secret_key()
 
 
+@setup_logging.connect
+def _use_django_logging(**kwargs) -> None:
+    """Workers and beat log as the web processes do (settings.LOGGING: JSON, request ids)."""
+    logging.config.dictConfig(settings.LOGGING)
+
+
 @app.task(name="network_code.ping")
 def ping(value: str = "pong") -> str:
     """A round trip through the broker and a worker: used by health checks and tests."""
+    logger.info("ping: %s", value)
     return value

@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "csp",
     "axes",
+    "django_guid",
+    "django_prometheus",
     "core",
     "accounts",
     "catalogue",
@@ -57,6 +59,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First and last: request latency by view for Prometheus; then the request id for logs.
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "django_guid.middleware.guid_middleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -70,6 +75,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
     "core.middleware.DomainErrorPages",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -109,6 +115,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"transaction_mode": "IMMEDIATE", "timeout": 20, "init_command": "PRAGMA journal_mode=WAL"}
     )
+# django-prometheus's wrappers of the same backends count queries and errors (/metrics);
+# connection.vendor stays "postgresql" or "sqlite".
+_ENGINE = DATABASES["default"]["ENGINE"]
+if _ENGINE in {"django.db.backends.postgresql", "django.db.backends.sqlite3"}:
+    DATABASES["default"]["ENGINE"] = _ENGINE.replace("django.db", "django_prometheus.db", 1)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -330,19 +341,69 @@ if STANDARDS_TRANSITION_DAYS < 0:
     raise ImproperlyConfigured("STANDARDS_TRANSITION_DAYS must be zero or more.")
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["StandardDomainEnum"] = "standards.models.Domain"
 
+# Logs: one JSON object a line in production (LOG_FORMAT=json, the default when DEBUG is
+# off), readable text in development; every line carries the request id (django-guid, from a
+# well-formed X-Request-ID or a new one), which tasks queued by the request carry on.
+LOG_FORMAT = env_str("LOG_FORMAT", "text" if DEBUG else "json")
+if LOG_FORMAT not in {"json", "text"}:
+    raise ImproperlyConfigured("LOG_FORMAT must be json or text.")
+DJANGO_GUID = {"GUID_HEADER_NAME": "X-Request-ID", "VALIDATE_GUID": True, "UUID_LENGTH": 32}
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {
+        "request_id": {
+            "()": "django_guid.log_filters.CorrelationId",
+            "correlation_id_field": "request_id",
+        }
+    },
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "{levelname}{name}{message}{request_id}",
+            "style": "{",
+            "rename_fields": {"levelname": "level", "name": "logger"},
+            "timestamp": "time",
+        },
+        "text": {"format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
+        # Django's own loggers go through the handler above only (Django's default adds a
+        # plain console handler of its own when DEBUG is on, which repeats each line).
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
         # WeasyPrint reports every layout step at INFO; only its warnings matter here.
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
         # One line per task run is noise in the development server's console.
         "celery.app.trace": {"level": "WARNING"},
+        # django-guid says at INFO, for every request, that it made an id.
+        "django_guid": {"level": "WARNING"},
     },
 }
+
+# Health and observability (docs/operations.md). /metrics answers a bearer METRICS_TOKEN or
+# an address in METRICS_ALLOWED_NETWORKS (the peer address, not X-Forwarded-For); with
+# neither, nobody (with DEBUG on, the loopback addresses).
+METRICS_TOKEN = env_str("METRICS_TOKEN")
+METRICS_ALLOWED_NETWORKS = env_list(
+    "METRICS_ALLOWED_NETWORKS", "127.0.0.0/8,::1/128" if DEBUG else ""
+)
+# A worker on a machine of its own serves its task metrics here (0: not served); the
+# address is the interface it listens on, an internal one: this endpoint has no token.
+WORKER_METRICS_PORT = env_int("WORKER_METRICS_PORT", 0)
+WORKER_METRICS_ADDRESS = env_str("WORKER_METRICS_ADDRESS", "127.0.0.1")
+# /readyz fails when no worker has refreshed its heartbeat for this many seconds.
+WORKER_HEARTBEAT_MAX_AGE = env_int("WORKER_HEARTBEAT_MAX_AGE", 60)
+# Probes and scrapers speak plain HTTP to the process, behind the TLS-terminating proxy.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 
 FORM_RENDERER = "core.forms.FormRenderer"
 

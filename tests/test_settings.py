@@ -115,8 +115,9 @@ def test_database_url_chooses_the_database():
     )
     result = run_python(code, DEBUG="1", DATABASE_URL="postgres://nc@db.internal:5433/networkcode")
 
+    # django-prometheus's wrapper of Django's PostgreSQL backend (queries counted for /metrics).
     assert result.stdout.split() == [
-        "django.db.backends.postgresql",
+        "django_prometheus.db.backends.postgresql",
         "networkcode",
         "db.internal",
         "5433",
