@@ -9,3 +9,5 @@ class AccountsAudit(AuditAction):
     MEMBERSHIP_UPDATED = "membership.updated"
     NOTIFICATION_FAILED = "notification.failed"
     NOTIFICATION_RETRIED = "notification.retried"
+    API_TOKEN_ISSUED = "api_token.issued"  # noqa: S105 (an action's name, not a secret)
+    API_TOKEN_REVOKED = "api_token.revoked"  # noqa: S105

@@ -4,6 +4,8 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
 
 from accounts.models import (
+    ApiToken,
+    ApiTokenQuerySet,
     AuditEvent,
     Membership,
     NotificationDelivery,
@@ -91,3 +93,10 @@ def forces() -> QuerySet[Organisation]:
 def organisation_with_pk(pk: int) -> Organisation:
     """An organisation the caller has already scoped to the user (an id from their memberships)."""
     return Organisation.objects.get(pk=pk)
+
+
+def api_tokens_of(user: User | AnonymousUser) -> ApiTokenQuerySet:
+    """The user's own API tokens, newest first (nobody sees another's)."""
+    if not user.is_authenticated:
+        return ApiToken.objects.none()
+    return ApiToken.objects.filter(user=user).order_by("-created_at", "-pk")

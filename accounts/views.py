@@ -8,15 +8,32 @@ from accounts.forms import ChooseOrganisationForm, SignInForm
 from accounts.models import DeliveryStatus, Role
 from accounts.permissions import can_see_notifications, organisations_of, roles_in
 from accounts.presentation.navigation import ROLE_CAPABILITIES
+from accounts.presentation.throttles import sign_in_refused
 from accounts.selectors import ACTING_SESSION_KEY, acting_organisation, deliveries_visible_to
 from accounts.services import notifications
 from core.errors import NotPermitted
 
+SIGN_IN_RATE_MESSAGE = (
+    "Too many sign-in attempts from here or for this account: try again in a minute."
+)
+
 
 class SignInView(auth_views.LoginView):
+    """Sign-in, rate limited by address and by account like the API's token endpoint."""
+
     form_class = SignInForm
     template_name = "registration/login.html"
     redirect_authenticated_user = True
+
+    def post(self, request, *args, **kwargs):
+        if sign_in_refused(request):
+            return render(
+                request,
+                "registration/too_many_sign_ins.html",
+                {"message": SIGN_IN_RATE_MESSAGE},
+                status=429,
+            )
+        return super().post(request, *args, **kwargs)
 
 
 class SignOutView(auth_views.LogoutView):

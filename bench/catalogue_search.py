@@ -2,7 +2,7 @@
 
 Needs PostgreSQL filled by ``manage.py catalogue_bench_data`` (see docs/performance.md):
 
-    SECRET_KEY=x DATABASE_URL=postgres://postgres@127.0.0.1:5432/wt_catalogue_bench \\
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/wt_catalogue_bench \\
         .venv/bin/python bench/catalogue_search.py --requests 300
 
 Each request is ``GET /api/v1/products/?q=<word>&<filter>&<filter>`` with a buyer's
@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-os.environ.setdefault("SECRET_KEY", "benchmark-only-secret-key")
+os.environ.setdefault("SECRET_KEY", "benchmark-only-secret-key-not-for-production-7c1e9a4f")
 os.environ.setdefault("AXES_ENABLED", "false")
 
 warnings.filterwarnings("ignore", message="No directory at")  # STATIC_ROOT is not built here
@@ -36,10 +36,10 @@ django.setup()
 from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
-from rest_framework.authtoken.models import Token  # noqa: E402
 from rest_framework.test import APIClient  # noqa: E402
 
 from accounts.models import Membership, Role  # noqa: E402
+from accounts.services.tokens import api_token_issue  # noqa: E402
 from catalogue.management.commands.catalogue_bench_data import KINDS, NOUNS, kind_of  # noqa: E402
 from catalogue.models import Product, ProductStatus  # noqa: E402
 from catalogue.selectors.category_tree import CategoryTree  # noqa: E402
@@ -129,9 +129,9 @@ def main() -> None:
     buyer = Membership.objects.filter(role=Role.BUYER).select_related("user").first()
     if buyer is None:
         sys.exit("No buyer: run `python manage.py seed_demo --force` first.")
-    token, _ = Token.objects.get_or_create(user=buyer.user)
+    issued = api_token_issue(user=buyer.user, client="catalogue search benchmark")
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {issued.key}")
 
     rng = random.Random(arguments.seed)  # noqa: S311 (benchmark inputs)
     warmup = requests_for(arguments.warmup, rng, sort=arguments.sort)

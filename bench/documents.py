@@ -1,6 +1,6 @@
 """Benchmarks of contract documents (issue 5). Prints its figures.
 
-    SECRET_KEY=x DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_documents \\
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_documents \\
         REDIS_URL=redis://127.0.0.1:6379/0 .venv/bin/python bench/documents.py
 
 It creates a fresh database (test_<name>), awards a joint requisition of 44 forces through
@@ -27,6 +27,7 @@ from urllib.parse import quote
 PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+os.environ.setdefault("SECRET_KEY", "benchmark-only-secret-key-not-for-production-7c1e9a4f")
 
 import django  # noqa: E402
 
@@ -211,6 +212,7 @@ def main():
         raise SystemExit("Run this against PostgreSQL: workers share the database.")
     # Tasks and e-mails are queued after commit, as a request would queue them.
     celery_app.conf.task_always_eager = False
+    settings.TASKS_IN_PROCESS = False  # queued on the broker, not run on a background thread
     if not settings.REDIS_URL:
         celery_app.conf.broker_url = "memory://localhost/"
         celery_app.conf.result_backend = None

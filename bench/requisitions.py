@@ -1,6 +1,6 @@
 """Benchmarks of joint requisitions (issue 4). Prints its figures.
 
-    SECRET_KEY=x DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_procurement \\
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_procurement \\
         .venv/bin/python bench/requisitions.py --runs 50
 
 It creates a fresh database (test_<name>), runs, and drops it again:
@@ -22,6 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+os.environ.setdefault("SECRET_KEY", "benchmark-only-secret-key-not-for-production-7c1e9a4f")
 
 import django  # noqa: E402
 
@@ -188,6 +189,7 @@ def main():
     # E-mail tasks are queued (after commit) on an in-memory broker, as a request would
     # queue them on Redis; a worker, not the close, builds and sends them.
     celery_app.conf.task_always_eager = False
+    settings.TASKS_IN_PROCESS = False  # queued on the broker, not run on a background thread
     celery_app.conf.broker_url = "memory://localhost/"
     celery_app.conf.result_backend = None
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

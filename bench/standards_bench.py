@@ -4,7 +4,7 @@ proposal page, and closing and lapsing a revision that touches many products.
 Runs against a throwaway test database (``test_<name>`` of DATABASE_URL, created and
 destroyed here), so it never touches real data:
 
-    SECRET_KEY=x python bench/standards_bench.py --products 2000 --orders 400
+    python bench/standards_bench.py --products 2000 --orders 400
 """
 
 import argparse
@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-os.environ.setdefault("SECRET_KEY", "bench-only-secret-key")
+os.environ.setdefault("SECRET_KEY", "benchmark-only-secret-key-not-for-production-7c1e9a4f")
 
 import django  # noqa: E402
 

@@ -50,6 +50,36 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+# Django's own deploy check (security.W009) calls a key weak by these criteria.
+SECRET_KEY_MIN_LENGTH = 50
+SECRET_KEY_MIN_UNIQUE_CHARACTERS = 5
+SECRET_KEY_INSECURE_PREFIX = "django-insecure-"  # noqa: S105 (a prefix to refuse)
+
+
+def secret_key_weakness(key: str) -> str | None:
+    """Why a (non-empty) key is too weak to sign sessions and tokens, or None if it is not."""
+    if key.startswith(SECRET_KEY_INSECURE_PREFIX):
+        return f"it starts with {SECRET_KEY_INSECURE_PREFIX!r}, the placeholder of startproject"
+    if len(key) < SECRET_KEY_MIN_LENGTH:
+        return f"it must be at least {SECRET_KEY_MIN_LENGTH} characters long, not {len(key)}"
+    if len(set(key)) < SECRET_KEY_MIN_UNIQUE_CHARACTERS:
+        return f"it must have at least {SECRET_KEY_MIN_UNIQUE_CHARACTERS} different characters"
+    return None
+
+
+def refuse_weak_secret_key(key: str, *, debug: bool) -> None:
+    """Stop at settings load when DEBUG is off and SECRET_KEY is set but guessable. (A missing
+    key is refused where something signs: see require_secret_key.)"""
+    if debug or not key:
+        return
+    reason = secret_key_weakness(key)
+    if reason:
+        raise ImproperlyConfigured(
+            f"SECRET_KEY is too weak for DEBUG off: {reason}. Generate one with: python -c "
+            '"from django.core.management.utils import get_random_secret_key as k; print(k())"'
+        )
+
+
 def require_secret_key() -> None:
     """Stop a web or worker process at start when SECRET_KEY is missing."""
 

@@ -8,7 +8,14 @@ from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from whitenoise.compress import Compressor
 
-from config.env import env_bool, env_decimal, env_int, env_list, env_str
+from config.env import (
+    env_bool,
+    env_decimal,
+    env_int,
+    env_list,
+    env_str,
+    refuse_weak_secret_key,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -17,7 +24,10 @@ DEBUG = env_bool("DEBUG", False)
 # Required when DEBUG is off: the web and worker processes refuse to start without it
 # (config/env.py: require_secret_key), and anything that signs data refuses to run. Offline
 # commands that sign nothing (makemigrations, check) still work without it.
+# A key that is set but weak (Django's W009: short, repetitive, "django-insecure-") stops
+# every process at once when DEBUG is off.
 SECRET_KEY = env_str("SECRET_KEY")
+refuse_weak_secret_key(SECRET_KEY, debug=DEBUG)
 if not SECRET_KEY and DEBUG:
     SECRET_KEY = "insecure-development-key-only-used-when-debug-is-on"  # noqa: S105
 
@@ -35,12 +45,13 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "django.forms",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "csp",
     "axes",
+    "django_guid",
+    "django_prometheus",
     "core",
     "accounts",
     "catalogue",
@@ -49,17 +60,23 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First and last: request latency by view for Prometheus; then the request id for logs.
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "django_guid.middleware.guid_middleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "core.middleware.NoStoreWhenSignedIn",
+    "core.middleware.RefuseNulCharacters",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
     "core.middleware.DomainErrorPages",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -92,6 +109,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and not env
     # PostgreSQL's JIT compiles expensive-looking plans; for short web queries compiling
     # costs more than it saves (seen: 140 ms of a 280 ms catalogue search). DB_JIT=1 keeps it.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Requests and the background task thread (core.background) write at once: a write
+    # transaction takes SQLite's lock when it begins and waits up to 20 s for it, rather than
+    # failing with "database is locked"; in WAL mode readers are not blocked meanwhile.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"transaction_mode": "IMMEDIATE", "timeout": 20, "init_command": "PRAGMA journal_mode=WAL"}
+    )
+# django-prometheus's wrappers of the same backends count queries and errors (/metrics);
+# connection.vendor stays "postgresql" or "sqlite".
+_ENGINE = DATABASES["default"]["ENGINE"]
+if _ENGINE in {"django.db.backends.postgresql", "django.db.backends.sqlite3"}:
+    DATABASES["default"]["ENGINE"] = _ENGINE.replace("django.db", "django_prometheus.db", 1)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -99,8 +128,17 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-# Password guessing: the sign-in page locks an email and address pair after repeated failures;
-# the API's token endpoint is throttled as well (REST_FRAMEWORK below).
+# Client addresses: how many proxies in front of the app append to X-Forwarded-For. 0 (the
+# default): the header is ignored, the address is the connection's. Read by the sign-in limits,
+# django-axes and DRF's throttles alike (core.addresses.client_address).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be zero or more.")
+# Password guessing: sign-in (page and API token endpoint) is rate limited by address,
+# generously (a force's staff may share one NAT address), and by account, strictly; the sign-in
+# page and the API lock an email and address pair after repeated failures (django-axes).
+SIGN_IN_RATE_PER_ADDRESS = env_str("SIGN_IN_RATE_PER_ADDRESS", "100/minute")
+SIGN_IN_RATE_PER_ACCOUNT = env_str("SIGN_IN_RATE_PER_ACCOUNT", "10/minute")
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
 # E-mail retries: the first after this many seconds, doubling each time (at most 10 minutes).
 NOTIFICATION_RETRY_BACKOFF = env_int("NOTIFICATION_RETRY_BACKOFF", 30)
@@ -111,7 +149,7 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "accounts.presentation.lockout.lockout_response"
 AXES_USERNAME_CALLABLE = "accounts.presentation.lockout.username_from"
-AXES_IPWARE_PROXY_COUNT = env_int("AXES_PROXY_COUNT", 0) or None
+AXES_CLIENT_IP_CALLABLE = "core.addresses.client_address"
 AXES_VERBOSE = False
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -170,11 +208,15 @@ STORAGES = {
     },
 }
 
-# Background jobs: Celery on Redis when REDIS_URL is set, otherwise run in-process.
+# Background jobs: Celery on Redis when REDIS_URL is set. Without it, a queued task runs on
+# a background thread of the process that queued it (core.background), never inside the
+# request: the request answers at once and the page shows the work's progress.
 REDIS_URL = env_str("REDIS_URL")
-CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
-# In-process (no Redis), a failing job is recorded by the task itself rather than breaking
-# the page that queued it. Tests turn propagation back on to see errors.
+TASKS_IN_PROCESS = not REDIS_URL
+# Eager mode (a task run inside the call that queued it) is for the tests only.
+CELERY_TASK_ALWAYS_EAGER = False
+# A failing job is recorded by the task itself (on_failure) rather than raised. Tests turn
+# propagation back on to see errors.
 CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 CELERY_RESULT_BACKEND = REDIS_URL or None
@@ -229,7 +271,10 @@ SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
-SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
+# Preloading is a commitment browsers ship for months: the operator opts in.
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+# check --deploy warns (security.W021) whenever preload is off; off is the chosen default.
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 if env_str("SECURE_PROXY_SSL_HEADER_NAME"):
     SECURE_PROXY_SSL_HEADER = (env_str("SECURE_PROXY_SSL_HEADER_NAME"), "https")
 SESSION_COOKIE_HTTPONLY = True
@@ -254,16 +299,21 @@ CONTENT_SECURITY_POLICY = {
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PARSER_CLASSES": [
+        "core.api.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "core.api.Pagination",
     "PAGE_SIZE": 25,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "core.api.exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"auth": env_str("AUTH_THROTTLE_RATE", "10/minute")},
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 
@@ -271,8 +321,9 @@ SPECTACULAR_SETTINGS: dict[str, Any] = {
     "TITLE": "Network Code API",
     "DESCRIPTION": (
         "Joint ICT procurement and common standards for UK police forces. "
-        "Authenticate with a session or with `Authorization: Token <token>` "
-        "(POST /api/v1/auth/token/)."
+        "Authenticate with a session or with `Authorization: Token <token>`: "
+        "POST /api/v1/auth/token/ issues a token per client, valid for a limited time; "
+        "GET /api/v1/auth/tokens/ lists yours and DELETE revokes one."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
@@ -287,6 +338,11 @@ SPECTACULAR_SETTINGS: dict[str, Any] = {
     },
 }
 
+# API tokens: one per client, valid for this many days from sign-in through the API.
+API_TOKEN_LIFETIME_DAYS = env_int("API_TOKEN_LIFETIME_DAYS", 30)
+if API_TOKEN_LIFETIME_DAYS < 1:
+    raise ImproperlyConfigured("API_TOKEN_LIFETIME_DAYS must be 1 or more.")
+
 # Domain settings.
 DEMO_PASSWORD = env_str("DEMO_PASSWORD", "network-code-demo")
 VAT_RATE = env_decimal("VAT_RATE", "0.20")
@@ -300,19 +356,69 @@ if STANDARDS_TRANSITION_DAYS < 0:
     raise ImproperlyConfigured("STANDARDS_TRANSITION_DAYS must be zero or more.")
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["StandardDomainEnum"] = "standards.models.Domain"
 
+# Logs: one JSON object a line in production (LOG_FORMAT=json, the default when DEBUG is
+# off), readable text in development; every line carries the request id (django-guid, from a
+# well-formed X-Request-ID or a new one), which tasks queued by the request carry on.
+LOG_FORMAT = env_str("LOG_FORMAT", "text" if DEBUG else "json")
+if LOG_FORMAT not in {"json", "text"}:
+    raise ImproperlyConfigured("LOG_FORMAT must be json or text.")
+DJANGO_GUID = {"GUID_HEADER_NAME": "X-Request-ID", "VALIDATE_GUID": True, "UUID_LENGTH": 32}
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {
+        "request_id": {
+            "()": "django_guid.log_filters.CorrelationId",
+            "correlation_id_field": "request_id",
+        }
+    },
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "{levelname}{name}{message}{request_id}",
+            "style": "{",
+            "rename_fields": {"levelname": "level", "name": "logger"},
+            "timestamp": "time",
+        },
+        "text": {"format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
+        # Django's own loggers go through the handler above only (Django's default adds a
+        # plain console handler of its own when DEBUG is on, which repeats each line).
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
         # WeasyPrint reports every layout step at INFO; only its warnings matter here.
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
         # One line per task run is noise in the development server's console.
         "celery.app.trace": {"level": "WARNING"},
+        # django-guid says at INFO, for every request, that it made an id.
+        "django_guid": {"level": "WARNING"},
     },
 }
+
+# Health and observability (docs/operations.md). /metrics answers a bearer METRICS_TOKEN or
+# an address in METRICS_ALLOWED_NETWORKS (the peer address, not X-Forwarded-For); with
+# neither, nobody (with DEBUG on, the loopback addresses).
+METRICS_TOKEN = env_str("METRICS_TOKEN")
+METRICS_ALLOWED_NETWORKS = env_list(
+    "METRICS_ALLOWED_NETWORKS", "127.0.0.0/8,::1/128" if DEBUG else ""
+)
+# A worker on a machine of its own serves its task metrics here (0: not served); the
+# address is the interface it listens on, an internal one: this endpoint has no token.
+WORKER_METRICS_PORT = env_int("WORKER_METRICS_PORT", 0)
+WORKER_METRICS_ADDRESS = env_str("WORKER_METRICS_ADDRESS", "127.0.0.1")
+# /readyz fails when no worker has refreshed its heartbeat for this many seconds.
+WORKER_HEARTBEAT_MAX_AGE = env_int("WORKER_HEARTBEAT_MAX_AGE", 60)
+# Probes and scrapers speak plain HTTP to the process, behind the TLS-terminating proxy.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 
 FORM_RENDERER = "core.forms.FormRenderer"
 

@@ -1,14 +1,21 @@
-"""API plumbing shared by every app: pagination and the error format.
+"""API plumbing shared by every app: pagination, parsing and the error format.
 
-Errors always have the shape ``{"detail": str, "errors": {field: [messages]}}``.
+Errors always have the shape ``{"detail": str, "errors": {field: [messages]}}``, malformed
+requests included: JSON nested too deeply (400), a body over ``DATA_UPLOAD_MAX_MEMORY_SIZE``
+(413), too many form fields (400). A NUL character in a path or query string is refused
+before any view (``core.middleware.RefuseNulCharacters``).
 """
+
+import logging
 
 import django_filters
 from django import forms
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
-from rest_framework import exceptions, status
+from rest_framework import exceptions, parsers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -49,7 +56,32 @@ def describe_errors(errors: dict[str, list[str]]) -> str:
     return "Invalid input in: " + ", ".join(fields) + "."
 
 
+class JSONParser(parsers.JSONParser):
+    """DRF's JSON parser, with JSON nested deeper than Python's recursion limit (``[[[[...``)
+    a parse error like any other rather than a RecursionError and a 500."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RecursionError as error:
+            raise exceptions.ParseError("JSON parse error - nested too deeply.") from error
+
+
+def error_response(message: str, status_code: int) -> Response:
+    return Response({"detail": message, "errors": {}}, status=status_code)
+
+
 def exception_handler(exc, context):
+    if isinstance(exc, SuspiciousOperation):
+        # Raised by Django while reading the body; without this, an HTML 400 page.
+        logging.getLogger(f"django.security.{exc.__class__.__name__}").warning(str(exc))
+        if isinstance(exc, RequestDataTooBig):
+            limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+            return error_response(
+                f"The request body is too large: at most {limit:,} bytes.",
+                status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+            )
+        return error_response("The request could not be understood.", status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, DomainError):
         return Response({"detail": exc.message, "errors": exc.errors}, status=exc.status_code)
     if isinstance(exc, DjangoValidationError):

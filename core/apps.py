@@ -10,3 +10,5 @@ class CoreConfig(AppConfig):
         # Each app declares its state machines in its ``states`` module: load them all, so
         # that ``core.state.machine_for`` knows every model with a status.
         autodiscover_modules("states")
+        # Celery signals: request ids into tasks, task metrics, the workers' logging.
+        from core.observability import receivers  # noqa: F401

@@ -206,7 +206,9 @@ class CeleryWorkers:
         env = {
             **os.environ,
             "CELERY_TASK_DEFAULT_QUEUE": self.queue,
-            "SECRET_KEY": os.environ.get("SECRET_KEY", "test-only-secret-key-not-for-production"),
+            "SECRET_KEY": os.environ.get(
+                "SECRET_KEY", "test-only-secret-key-not-for-production-4f9c2a7e1b8d"
+            ),
             **extra_env,
         }
         env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)

@@ -87,17 +87,21 @@ def test_workers_and_beat_will_not_start_without_a_secret_key(settings):
 def test_without_redis_tasks_run_in_process_and_with_it_on_redis():
     code = (
         "import django; django.setup(); from django.conf import settings as s; "
-        "print(s.CELERY_TASK_ALWAYS_EAGER, s.CELERY_BROKER_URL, s.CACHES['default']['BACKEND'])"
+        "print(s.TASKS_IN_PROCESS, s.CELERY_TASK_ALWAYS_EAGER, s.CELERY_BROKER_URL, "
+        "s.CACHES['default']['BACKEND'])"
     )
     without = run_python(code, DEBUG="1")
     with_redis = run_python(code, DEBUG="1", REDIS_URL="redis://127.0.0.1:6379/3")
 
+    # Never eagerly inside a request: on a background thread without Redis.
     assert without.stdout.split() == [
         "True",
+        "False",
         "memory://localhost/",
         "django.core.cache.backends.locmem.LocMemCache",
     ]
     assert with_redis.stdout.split() == [
+        "False",
         "False",
         "redis://127.0.0.1:6379/3",
         "django.core.cache.backends.redis.RedisCache",
@@ -111,8 +115,9 @@ def test_database_url_chooses_the_database():
     )
     result = run_python(code, DEBUG="1", DATABASE_URL="postgres://nc@db.internal:5433/networkcode")
 
+    # django-prometheus's wrapper of Django's PostgreSQL backend (queries counted for /metrics).
     assert result.stdout.split() == [
-        "django.db.backends.postgresql",
+        "django_prometheus.db.backends.postgresql",
         "networkcode",
         "db.internal",
         "5433",
@@ -160,3 +165,59 @@ def test_collectstatic_builds_the_production_manifest(collected_static):
     # Compressed copies for WhiteNoise, except of source maps (WHITENOISE_SKIP_COMPRESS_...).
     assert list(result.static_root.glob("build/main.*.css.gz"))
     assert not list(result.static_root.rglob("*.map.gz"))
+
+
+STRONG_KEY = "k9#vQ2!pX7$wL4@nR8^tY1&uJ6*eH3(zM5)bC0-fG9+aS2_dK7=hN4"
+
+
+@pytest.mark.parametrize(
+    ("key", "reason"),
+    [
+        ("x", "at least 50 characters"),
+        ("short-but-varied-key-0123456789", "at least 50 characters"),
+        ("ab" * 40, "at least 5 different characters"),
+        ("django-insecure-" + STRONG_KEY, "django-insecure-"),
+    ],
+)
+def test_settings_refuse_a_weak_secret_key_when_debug_is_off(key, reason):
+    """Django's own W009 criteria: short, repetitive or startproject's placeholder key."""
+    result = run_python("import django; django.setup()", SECRET_KEY=key)
+
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert "SECRET_KEY is too weak" in result.stderr
+    assert reason in result.stderr
+    if len(key) > 1:
+        assert key not in result.stderr  # the key itself is never printed
+
+
+def test_a_weak_secret_key_is_accepted_in_development():
+    result = run_python(
+        "import django; django.setup(); from django.conf import settings; print(settings.DEBUG)",
+        SECRET_KEY="x",
+        DEBUG="1",
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "True"
+
+
+def test_the_test_runs_own_key_is_strong_enough():
+    """`make test` and the real-worker fixture pass this key with DEBUG off."""
+    makefile = (PROJECT_DIR / "Makefile").read_text()
+    key = makefile.split("SECRET_KEY:-", 1)[1].split("}", 1)[0]
+    assert env.secret_key_weakness(key) is None
+    result = run_python("import django; django.setup()", SECRET_KEY=key)
+    assert result.returncode == 0, result.stderr
+
+
+def test_hsts_preload_is_opt_in_and_subdomains_stay_on():
+    code = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.SECURE_HSTS_SECONDS, s.SECURE_HSTS_INCLUDE_SUBDOMAINS, s.SECURE_HSTS_PRELOAD)"
+    )
+    default = run_python(code, SECRET_KEY=STRONG_KEY)
+    opted_in = run_python(code, SECRET_KEY=STRONG_KEY, SECURE_HSTS_PRELOAD="1")
+
+    assert default.stdout.split() == ["31536000", "True", "False"], default.stderr
+    assert opted_in.stdout.split() == ["31536000", "True", "True"], opted_in.stderr

@@ -1,16 +1,42 @@
 from rest_framework import serializers
 
-from accounts.models import Membership, NotificationDelivery, Organisation, User
+from accounts.models import ApiToken, Membership, NotificationDelivery, Organisation, User
 from accounts.permissions import memberships_of
 
 
 class TokenRequestSerializer(serializers.Serializer):
     email = serializers.EmailField()
     password = serializers.CharField(trim_whitespace=False, style={"input_type": "password"})
+    client = serializers.CharField(
+        max_length=100,
+        required=False,
+        default="API client",
+        help_text="What the token is for (a script's or an application's name), shown when "
+        "listing tokens. Each sign-in issues a new token for its client.",
+    )
+
+
+class ApiTokenSerializer(serializers.ModelSerializer):
+    current = serializers.SerializerMethodField(
+        help_text="Whether this is the token authenticating the request."
+    )
+
+    class Meta:
+        model = ApiToken
+        fields = ["id", "client", "created_at", "expires_at", "last_used_at", "revoked_at"]
+        fields += ["current"]
+        read_only_fields = fields
+
+    def get_current(self, token) -> bool:
+        request = self.context.get("request")
+        return bool(request is not None and getattr(request.auth, "pk", None) == token.pk)
 
 
 class TokenSerializer(serializers.Serializer):
-    token = serializers.CharField()
+    token = serializers.CharField(help_text="The key: shown this once, never again.")
+    id = serializers.IntegerField()
+    client = serializers.CharField()
+    expires_at = serializers.DateTimeField()
 
 
 class OrganisationSerializer(serializers.ModelSerializer):

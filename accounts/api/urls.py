@@ -6,6 +6,7 @@ from accounts.api import views
 router = SimpleRouter()
 router.register("organisations", views.OrganisationViewSet, basename="organisation")
 router.register("notifications", views.NotificationDeliveryViewSet, basename="notification")
+router.register("auth/tokens", views.ApiTokenViewSet, basename="auth-token-list")
 
 urlpatterns = [
     path("auth/token/", views.TokenView.as_view(), name="auth-token"),

@@ -11,9 +11,14 @@ from accounts.services.notifications import (
     delivery_record_unbuildable,
     delivery_retry,
 )
-from accounts.services.tokens import api_token_issue, api_token_revoke
+from accounts.services.tokens import (
+    api_token_authenticate,
+    api_token_issue,
+    api_token_revoke,
+)
 
 __all__ = [
+    "api_token_authenticate",
     "api_token_issue",
     "api_token_revoke",
     "deliveries_queue",

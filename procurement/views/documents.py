@@ -6,6 +6,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_POST
 
+from core.redirects import next_or
 from procurement.selectors import documents_visible_to
 from procurement.services import documents
 
@@ -24,7 +25,7 @@ def document_regenerate(request, pk: int):
     document = get_object_or_404(documents_visible_to(request.user), pk=pk)
     new = documents.document_regenerate(document=document, actor=request.user)
     messages.success(request, f"Version {new.version} of {new.number} is being prepared.")
-    return redirect(request.POST.get("next") or "home")
+    return redirect(next_or(request, "home"))
 
 
 @login_required
@@ -33,4 +34,4 @@ def document_retry(request, pk: int):
     document = get_object_or_404(documents_visible_to(request.user), pk=pk)
     documents.document_retry(document=document, actor=request.user)
     messages.success(request, f"{document.number} is queued to be rendered again.")
-    return redirect(request.POST.get("next") or "home")
+    return redirect(next_or(request, "home"))

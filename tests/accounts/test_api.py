@@ -1,9 +1,9 @@
 import pytest
 from django.core.cache import cache
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 
-from accounts.models import Role
+from accounts.models import ApiToken, Role
+from accounts.services import api_token_issue
 from tests.factories import PASSWORD, ForceFactory
 
 pytestmark = pytest.mark.django_db
@@ -92,7 +92,7 @@ def test_a_token_is_issued_for_a_valid_email_and_password(api, buyer):
 
     assert response.status_code == 200
     token = response.json()["token"]
-    assert Token.objects.get(user=buyer).key == token
+    assert ApiToken.objects.get(user=buyer).pk == response.json()["id"]
     me = api.get("/api/v1/me/", HTTP_AUTHORIZATION=f"Token {token}")
     assert me.status_code == 200
     assert me.json()["email"] == buyer.email
@@ -103,7 +103,7 @@ def test_a_wrong_password_gets_no_token(api, buyer):
 
     assert response.status_code == 400
     assert response.json()["detail"] == "Unable to sign in with this email address and password."
-    assert not Token.objects.exists()
+    assert not ApiToken.objects.exists()
 
 
 def test_a_malformed_token_request_names_the_fields(api):
@@ -123,6 +123,7 @@ def test_malformed_json_is_a_400_not_a_500(api):
 
 def test_the_token_endpoint_is_throttled_against_password_guessing(api, buyer, settings):
     settings.AXES_ENABLED = False  # the throttle alone, by client address
+    settings.SIGN_IN_RATE_PER_ADDRESS = "10/minute"
     statuses = [
         api.post(
             "/api/v1/auth/token/", {"email": f"x{n}@example.test", "password": "guess"}
@@ -145,7 +146,7 @@ def test_repeated_wrong_passwords_lock_the_account_for_the_api_too(api, buyer, s
 
     assert response.status_code == 429
     assert response.json()["detail"].startswith("Too many failed sign-in attempts")
-    assert not Token.objects.exists()
+    assert not ApiToken.objects.exists()
 
 
 def cache_clear_throttle():
@@ -153,13 +154,13 @@ def cache_clear_throttle():
 
 
 def test_a_token_can_be_revoked(api, buyer):
-    token = Token.objects.create(user=buyer)
+    key = api_token_issue(user=buyer, client="test").key
 
-    response = api.delete("/api/v1/auth/token/revoke/", HTTP_AUTHORIZATION=f"Token {token.key}")
+    response = api.delete("/api/v1/auth/token/revoke/", HTTP_AUTHORIZATION=f"Token {key}")
 
     assert response.status_code == 204
-    assert not Token.objects.exists()
-    assert api.get("/api/v1/me/", HTTP_AUTHORIZATION=f"Token {token.key}").status_code == 401
+    assert not ApiToken.objects.active().exists()
+    assert api.get("/api/v1/me/", HTTP_AUTHORIZATION=f"Token {key}").status_code == 401
 
 
 def test_the_api_lists_are_paginated(api, buyer):

@@ -75,7 +75,7 @@ def test_postgresql_connections_turn_jit_off_unless_asked():
         "print(s.DATABASES['default'].get('OPTIONS', {}).get('options'))"
     )
     clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "DB_JIT"}}
-    env = {**clean, "DJANGO_SETTINGS_MODULE": "config.settings", "SECRET_KEY": "x"}
+    env = {**clean, "DJANGO_SETTINGS_MODULE": "config.settings", "SECRET_KEY": ""}
 
     def run(**extra) -> str:
         return subprocess.run(  # noqa: S603

@@ -145,7 +145,9 @@ class Stack:
             "SECURE_SSL_REDIRECT": "false",
             "SESSION_COOKIE_SECURE": "false",
             "CSRF_COOKIE_SECURE": "false",
-            "LOG_LEVEL": "WARNING",
+            # Workers and beat log through settings.LOGGING (JSON lines); the tests read
+            # their INFO lines (a task received, beat's lock).
+            "LOG_LEVEL": "INFO",
             **extra,
         }
 
@@ -198,6 +200,7 @@ class Stack:
                 sys.executable,
                 "-m",
                 "gunicorn",
+                "--config=config/gunicorn.py",
                 "config.wsgi",
                 f"--bind=127.0.0.1:{port}",
                 f"--workers={workers}",

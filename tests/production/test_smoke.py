@@ -66,6 +66,13 @@ def test_the_production_configuration_serves_the_main_journey(production):
         assert missing.status == 404
         assert "Traceback" not in missing.text() and "DEBUG = True" not in missing.text()
 
+        # Ready: database, Redis, storage, migrations and the worker's heartbeat.
+        wait_until(
+            lambda: page.request.get("/readyz").status == 200,
+            timeout=60,
+            message="/readyz never answered 200",
+        )
+
         # Sign in.
         page.get_by_label("Email address").fill(BUYER)
         page.get_by_label("Password").fill(PASSWORD)

@@ -1,0 +1,1 @@
+"""Health checks, request ids in logs and tasks, and Prometheus metrics (docs/operations.md)."""
