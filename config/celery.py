@@ -11,7 +11,7 @@ from django.conf import settings
 from django.utils import timezone
 from kombu import serialization
 
-from config.env import require_secret_key
+from config.env import env_int, require_secret_key
 from core.background import runner
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -51,19 +51,27 @@ logger = logging.getLogger(__name__)
 app = NetworkCodeCelery("network_code")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# RedBeat (the beat scheduler when REDIS_URL is set: config/settings.py) looks for its URL
+# and Redis options under names without the CELERY_ prefix, and warns when it finds none.
+app.conf.update(
+    redbeat_redis_url=app.conf.get("redbeat_redis_url"),
+    redbeat_redis_options=app.conf.get("redbeat_redis_options") or {},
+)
 # Each worker keeps a heartbeat key in Redis fresh while it consumes (/readyz reads it).
 app.steps["consumer"].add("core.observability.heartbeat.WorkerHeartbeat")
 
-# Scheduled jobs, every minute; each is idempotent, so a missed or doubled run is harmless.
+# Scheduled jobs, every minute (SCHEDULED_JOBS_INTERVAL seconds); each is idempotent, so a
+# missed or doubled run is harmless. One beat schedules them: RedBeat's lock (settings.py).
+EVERY = float(env_int("SCHEDULED_JOBS_INTERVAL", 60))
 app.conf.beat_schedule = {
     # Joint requisitions past their closing time are closed.
-    "close-due-requisitions": {"task": "procurement.close_due_requisitions", "schedule": 60.0},
+    "close-due-requisitions": {"task": "procurement.close_due_requisitions", "schedule": EVERY},
     # Coalesced OCDS tender updates whose minute is up (if their delayed task was lost).
-    "publish-due-ocds-updates": {"task": "procurement.publish_due_ocds_updates", "schedule": 60.0},
+    "publish-due-ocds-updates": {"task": "procurement.publish_due_ocds_updates", "schedule": EVERY},
     # Votes whose window has ended are closed (and carried proposals enacted).
-    "standards-close-due-votes": {"task": "standards.close_due_votes", "schedule": 60.0},
+    "standards-close-due-votes": {"task": "standards.close_due_votes", "schedule": EVERY},
     # Conformance to superseded versions lapses when the transition period ends.
-    "standards-lapse-conformance": {"task": "standards.lapse_conformance", "schedule": 60.0},
+    "standards-lapse-conformance": {"task": "standards.lapse_conformance", "schedule": EVERY},
 }
 
 

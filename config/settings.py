@@ -6,6 +6,7 @@ from typing import Any
 import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
+from whitenoise.compress import Compressor
 
 from config.env import (
     env_bool,
@@ -169,6 +170,10 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# collectstatic compresses every file (gzip and Brotli) except these. Source maps (6 MB of
+# the API documentation's scripts) are fetched only by a browser's developer tools; they were
+# 70% of collectstatic's time.
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = (*Compressor.SKIP_COMPRESS_EXTENSIONS, "map")
 
 # Media (issued documents, evidence files): never served publicly; downloads go
 # through permission-checked views. File system by default, object storage by setting
@@ -229,6 +234,16 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "unacked_restore_throttle": 1,
 }
 CELERY_TIMEZONE = TIME_ZONE
+if REDIS_URL:
+    # One beat at a time, however many are started: RedBeat keeps the schedule in Redis and
+    # holds a lock there; a second beat waits on the lock and takes over if the first stops
+    # (or dies: the lock expires after CELERY_BEAT_LOCK_TIMEOUT seconds without a tick).
+    CELERY_BEAT_SCHEDULER = "redbeat.RedBeatScheduler"
+    CELERY_BEAT_MAX_LOOP_INTERVAL = env_int("CELERY_BEAT_MAX_LOOP_INTERVAL", 30)
+    CELERY_REDBEAT_REDIS_URL = REDIS_URL
+    CELERY_REDBEAT_REDIS_OPTIONS: dict[str, object] = {}
+    CELERY_REDBEAT_KEY_PREFIX = env_str("CELERY_BEAT_KEY_PREFIX", "network-code:beat:")
+    CELERY_REDBEAT_LOCK_TIMEOUT = env_int("CELERY_BEAT_LOCK_TIMEOUT", 150)
 
 if REDIS_URL:
     CACHES = {

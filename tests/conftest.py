@@ -54,6 +54,34 @@ def pytest_unconfigure(config):
         shutil.rmtree(media_root, ignore_errors=True)
 
 
+@pytest.fixture(scope="session")
+def collected_static(tmp_path_factory) -> subprocess.CompletedProcess:
+    """`collectstatic` with the production storage (DEBUG off: hashed names in a manifest,
+    compressed copies), once per run into a temporary STATIC_ROOT, given as `static_root` on
+    the result. The settings test checks the manifest; the production smoke test serves
+    these files."""
+    static_root = tmp_path_factory.mktemp("staticfiles")
+    environment = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DEBUG", "SECRET_KEY", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    }
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "manage.py", "collectstatic", "--no-input"],
+        cwd=PROJECT_DIR,
+        env={
+            **environment,
+            "SECRET_KEY": "k9#vQ2!pX7$wL4@nR8^tY1&uJ6*eH3(zM5)bC0-fG9+aS2_dK7=hN4",
+            "STATIC_ROOT": str(static_root),
+        },
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    result.static_root = static_root  # type: ignore[attr-defined]
+    return result
+
+
 @pytest.fixture(autouse=True)
 def _clear_cache():
     """Throttles and other cached state must not leak from one test to the next."""
