@@ -12,7 +12,7 @@ from accounts.models import AuditEvent
 from catalogue.models import Conformance, Product
 from standards.demo import seed_proposals, seed_registry
 from standards.models import Proposal, Standard, Vote
-from tests.factories import ConformanceFactory, ProductFactory
+from tests.factories import ProductFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -65,8 +65,7 @@ def test_catalogue_products_conforming_to_nc_sec_001_enter_their_transition_peri
     seed_accounts()
     seed_registry()
     version = Standard.objects.get(reference="NC-SEC-001").versions.get()
-    product = ProductFactory(name="Rugged laptop")
-    ConformanceFactory(product=product, standard_version=version)
+    product = ProductFactory(name="Rugged laptop", conformances=[version])
     out = StringIO()
 
     seed_proposals(stdout=out)
