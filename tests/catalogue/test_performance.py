@@ -23,9 +23,17 @@ PROJECT_DIR = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
-def many_laptops(laptops):
+def many_laptops(laptops, supplier):
+    # Search reads the SKU and the supplier's name too: the factories' defaults carry
+    # sequence numbers ("SKU-00103", "Supplier 103 Ltd") that depend on how many tests ran
+    # before, and matched "laptop 03" in a second product after some test files.
     for number in range(12):
-        ProductFactory(name=f"Rugged laptop {number:02d}", category=laptops)
+        ProductFactory(
+            name=f"Rugged laptop {number:02d}",
+            category=laptops,
+            supplier=supplier,
+            sku=f"RL-{number:02d}",
+        )
     search.refresh_search_vectors()
 
 
