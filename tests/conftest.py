@@ -6,11 +6,14 @@ import subprocess
 import sys
 import tempfile
 import uuid
+from io import StringIO
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 from django.core.cache import cache
+from django.core.management import call_command
+from django.db import transaction
 from rest_framework.test import APIClient
 
 from accounts.models import Role
@@ -60,6 +63,51 @@ def _clear_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+# The demo (``manage.py seed_demo``) takes seconds to seed, so the tests that read it share
+# one seeding: ``_seeded_demo`` seeds it once per run (per xdist worker) inside a
+# transaction that is rolled back when the run ends, and each test that asks for ``demo``
+# runs inside a savepoint of that transaction (the ``db`` fixture's), so whatever it writes
+# is undone before the next test. Every other test expects an empty database, so the tests
+# that use the demo run last (pytest_collection_modifyitems), and a test that does not use
+# it fails rather than run while the demo is in the database.
+_demo_is_seeded = False
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    items.sort(key=lambda item: "_seeded_demo" in getattr(item, "fixturenames", ()))
+
+
+@pytest.fixture(scope="session")
+def _seeded_demo(django_db_setup, django_db_blocker):
+    global _demo_is_seeded
+    out = StringIO()
+    with django_db_blocker.unblock(), transaction.atomic():
+        call_command("seed_demo", "--force", stdout=out)
+        _demo_is_seeded = True
+        try:
+            yield out.getvalue()
+        finally:
+            _demo_is_seeded = False
+            transaction.set_rollback(True)
+
+
+@pytest.fixture
+def demo(request, _seeded_demo, db):
+    """The demo data, seeded once per run; returns what ``seed_demo`` printed. A test's
+    writes are rolled back as usual; a test that needs ``transactional_db`` (or a live
+    server) cannot share the demo: it would commit or flush it."""
+    if "transactional_db" in request.fixturenames or "live_server" in request.fixturenames:
+        pytest.fail("the demo fixture runs in a transaction: it cannot be transactional")
+    return _seeded_demo
+
+
+@pytest.fixture(autouse=True)
+def _no_demo_outside_its_tests(request):
+    if _demo_is_seeded and "_seeded_demo" not in request.fixturenames:
+        pytest.fail("the demo is in the database: tests that use the demo fixture run last")
 
 
 @pytest.fixture

@@ -99,8 +99,7 @@ def test_postgresql_connections_turn_jit_off_unless_asked():
     assert run(DATABASE_URL="sqlite:////tmp/x.sqlite3") == "None"
 
 
-def test_the_benchmark_generator_makes_valid_published_products():
-    call_command("seed_demo", "--force", stdout=StringIO())
+def test_the_benchmark_generator_makes_valid_published_products(demo):
     before = Product.objects.count()
 
     call_command("catalogue_bench_data", "--products", "40", stdout=StringIO())
