@@ -13,7 +13,7 @@ from urllib.parse import quote
 import pytest
 from django.core.cache import cache
 from django.core.management import call_command
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from rest_framework.test import APIClient
 
 from accounts.models import Role
@@ -66,48 +66,92 @@ def _clear_cache():
 
 
 # The demo (``manage.py seed_demo``) takes seconds to seed, so the tests that read it share
-# one seeding: ``_seeded_demo`` seeds it once per run (per xdist worker) inside a
-# transaction that is rolled back when the run ends, and each test that asks for ``demo``
-# runs inside a savepoint of that transaction (the ``db`` fixture's), so whatever it writes
-# is undone before the next test. Every other test expects an empty database, so the tests
-# that use the demo run last (pytest_collection_modifyitems), and a test that does not use
-# it fails rather than run while the demo is in the database.
-_demo_is_seeded = False
+# one seeding. ``_seeded_demo`` seeds it into the test database inside a transaction, once
+# per run (per xdist worker); each test that asks for ``demo`` runs inside a savepoint of
+# that transaction (the ``db`` fixture's), so whatever it writes is undone before the next
+# test. Every other test expects an empty database: the demo's tests run one after another
+# (pytest_collection_modifyitems puts them after the other tests that roll back, before the
+# transactional ones, which flush tables) and the demo is rolled back before the first
+# test that does not use it (pytest_runtest_setup). Nothing is committed, so it is the same
+# with --create-db and --reuse-db, on SQLite and on PostgreSQL.
+
+
+class SeededDemo:
+    """The open transaction holding the demo."""
+
+    current: "SeededDemo | None" = None
+
+    def __init__(self, django_db_blocker):
+        self.blocker = django_db_blocker
+        self.blocker.unblock()
+        self.connection = connections[DEFAULT_DB_ALIAS]
+        self.atomic = transaction.atomic()
+        self.atomic.__enter__()
+        SeededDemo.current = self
+        out = StringIO()
+        call_command("seed_demo", "--force", stdout=out)
+        self.output = out.getvalue()
+
+    @property
+    def is_open(self) -> bool:
+        return SeededDemo.current is self
+
+    def roll_back(self) -> None:
+        if not self.is_open:
+            return
+        SeededDemo.current = None
+        self.connection.set_rollback(True)
+        self.atomic.__exit__(None, None, None)
+        # Closed explicitly: later tests, or the test databases' teardown, would otherwise
+        # leave it open when Django's (context-local) connection there is another object,
+        # and PostgreSQL refuses to drop a database with a session open on it.
+        self.connection.close()
+        self.blocker.restore()
+
+
+def _order(item) -> int:
+    """0: rolled back (``db``); 1: uses the demo; 2: transactional; 3: no database, as
+    pytest-django orders them (0, 2, 3) with the demo's tests in between."""
+    fixtures = getattr(item, "fixturenames", ())
+    if "_seeded_demo" in fixtures:
+        return 1
+    marker = item.get_closest_marker("django_db")
+    if (
+        "transactional_db" in fixtures
+        or "live_server" in fixtures
+        or "django_db_reset_sequences" in fixtures
+        or (marker and (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences")))
+    ):
+        return 2
+    return 0 if (marker or "db" in fixtures) else 3
 
 
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config, items):
-    items.sort(key=lambda item: "_seeded_demo" in getattr(item, "fixturenames", ()))
+    items.sort(key=_order)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    if SeededDemo.current is not None and "_seeded_demo" not in item.fixturenames:
+        SeededDemo.current.roll_back()
 
 
 @pytest.fixture(scope="session")
 def _seeded_demo(django_db_setup, django_db_blocker):
-    global _demo_is_seeded
-    out = StringIO()
-    with django_db_blocker.unblock(), transaction.atomic():
-        call_command("seed_demo", "--force", stdout=out)
-        _demo_is_seeded = True
-        try:
-            yield out.getvalue()
-        finally:
-            _demo_is_seeded = False
-            transaction.set_rollback(True)
+    seeded = SeededDemo(django_db_blocker)
+    yield seeded
+    seeded.roll_back()
 
 
 @pytest.fixture
 def demo(request, _seeded_demo, db):
-    """The demo data, seeded once per run; returns what ``seed_demo`` printed. A test's
-    writes are rolled back as usual; a test that needs ``transactional_db`` (or a live
-    server) cannot share the demo: it would commit or flush it."""
+    """The demo data, seeded once per run; returns what ``seed_demo`` printed."""
+    if not _seeded_demo.is_open:
+        pytest.fail("the demo was rolled back: the tests that use it must run one after another")
     if "transactional_db" in request.fixturenames or "live_server" in request.fixturenames:
-        pytest.fail("the demo fixture runs in a transaction: it cannot be transactional")
-    return _seeded_demo
-
-
-@pytest.fixture(autouse=True)
-def _no_demo_outside_its_tests(request):
-    if _demo_is_seeded and "_seeded_demo" not in request.fixturenames:
-        pytest.fail("the demo is in the database: tests that use the demo fixture run last")
+        pytest.fail("a transactional test cannot share the demo: it would commit or flush it")
+    return _seeded_demo.output
 
 
 @pytest.fixture
