@@ -11,6 +11,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from celery._state import _set_task_join_will_block
 from django.core.cache import cache
 from django.core.management import call_command
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
@@ -63,6 +64,19 @@ def _clear_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _celery_may_wait_for_results():
+    """Celery's process-wide "waiting for a result would block" flag must not leak either.
+
+    An eager task sets it while it runs and then restores the value it found; when two run
+    at once in threads (the live server's requests, the concurrency tests), the second finds
+    the first's True and restores it last, so the flag stays True and every later
+    ``result.get()`` in the process refuses ("Never call result.get() within a task!").
+    Seen with pytest-xdist: tests/test_celery.py failed on the worker that had run those.
+    """
+    _set_task_join_will_block(False)
 
 
 # The demo (``manage.py seed_demo``) takes seconds to seed, so the tests that read it share
