@@ -80,14 +80,15 @@ def _celery_may_wait_for_results():
 
 
 # The demo (``manage.py seed_demo``) takes seconds to seed, so the tests that read it share
-# one seeding. ``_seeded_demo`` seeds it into the test database inside a transaction, once
-# per run (per xdist worker); each test that asks for ``demo`` runs inside a savepoint of
-# that transaction (the ``db`` fixture's), so whatever it writes is undone before the next
-# test. Every other test expects an empty database: the demo's tests run one after another
-# (pytest_collection_modifyitems puts them after the other tests that roll back, before the
-# transactional ones, which flush tables) and the demo is rolled back before the first
-# test that does not use it (pytest_runtest_setup). Nothing is committed, so it is the same
-# with --create-db and --reuse-db, on SQLite and on PostgreSQL.
+# one seeding. ``_seeded_demo`` seeds it into the test database inside a transaction; each
+# test that asks for ``demo`` runs inside a savepoint of that transaction (the ``db``
+# fixture's), so whatever it writes is undone before the next test. Every other test
+# expects an empty database: the demo's tests run first, one after another, on a database
+# as migrations left it (pytest_collection_modifyitems), and the demo is rolled back before
+# the first test that does not use it (pytest_runtest_setup). With pytest-xdist (make test)
+# the first worker's first batch of tests holds them all, so the demo is seeded once per
+# run. Nothing is committed, so it is the same with --create-db and --reuse-db, on SQLite
+# and on PostgreSQL.
 
 
 class SeededDemo:
@@ -124,11 +125,11 @@ class SeededDemo:
 
 
 def _order(item) -> int:
-    """0: rolled back (``db``); 1: uses the demo; 2: transactional; 3: no database, as
-    pytest-django orders them (0, 2, 3) with the demo's tests in between."""
+    """0: uses the demo; then as pytest-django orders the others: 1, rolled back (``db``);
+    2, transactional (they flush tables); 3, no database."""
     fixtures = getattr(item, "fixturenames", ())
     if "_seeded_demo" in fixtures:
-        return 1
+        return 0
     marker = item.get_closest_marker("django_db")
     if (
         "transactional_db" in fixtures
@@ -137,7 +138,7 @@ def _order(item) -> int:
         or (marker and (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences")))
     ):
         return 2
-    return 0 if (marker or "db" in fixtures) else 3
+    return 1 if (marker or "db" in fixtures) else 3
 
 
 @pytest.hookimpl(trylast=True)
