@@ -29,6 +29,14 @@ def pytest_configure(config):
 
     # Fast hashing in tests; plain static files (no collectstatic manifest); no HTTPS redirect.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Django caches the hashers it loads first, and an assignment here sends no
+    # setting_changed to clear them: without this, every password hashed or checked in the
+    # tests went through PBKDF2's million iterations (about 0.25 s each), once something
+    # imported before this hook (tests/factories.py, through this module) had hashed one.
+    from django.contrib.auth.hashers import get_hashers, get_hashers_by_algorithm
+
+    get_hashers.cache_clear()
+    get_hashers_by_algorithm.cache_clear()
     settings.SECURE_SSL_REDIRECT = False
     # Uploaded evidence and issued documents go to a temporary directory, never ./media
     # (removed when the run ends).

@@ -1,4 +1,5 @@
 import datetime
+import functools
 from decimal import Decimal
 
 import factory
@@ -8,7 +9,13 @@ from django.utils import timezone
 from accounts.models import Membership, Organisation, OrganisationKind, Role, User
 
 PASSWORD = "correct-horse-battery-staple"
-_PASSWORD_HASH = make_password(PASSWORD)
+
+
+@functools.cache
+def password_hash() -> str:
+    """PASSWORD hashed once, on first use: after tests/conftest.py has chosen the fast
+    hasher (this module is imported before it does)."""
+    return make_password(PASSWORD)
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -18,7 +25,7 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     email = factory.Sequence(lambda n: f"user{n}@example.test")
     full_name = factory.Faker("name", locale="en_GB")
-    password = _PASSWORD_HASH
+    password = factory.LazyFunction(password_hash)
 
 
 class OrganisationFactory(factory.django.DjangoModelFactory):
