@@ -6,6 +6,8 @@ INSTALLED := $(VENV)/.installed
 ASSETS := static/build/main.css
 RUN_ENV := DEBUG=$${DEBUG:-true}
 TEST_ENV := SECRET_KEY=$${SECRET_KEY:-test-only-secret-key-not-for-production-4f9c2a7e1b8d}
+# Test processes (pytest-xdist): one per CPU core; TEST_WORKERS=0 runs the tests in this one.
+TEST_WORKERS ?= auto
 .PHONY: run test install assets lint layers typecheck worker beat clean
 
 $(BIN)/python:
@@ -50,7 +52,7 @@ run: $(INSTALLED) $(ASSETS)
 	$(RUN_ENV) $(BIN)/python manage.py runserver 127.0.0.1:8000
 
 test: $(INSTALLED) $(ASSETS)
-	$(TEST_ENV) $(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(TEST_ENV) $(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .

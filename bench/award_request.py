@@ -2,7 +2,7 @@
 rendered inside the request (Celery's eager mode); after, on the background thread. Prints
 its figures.
 
-    SECRET_KEY=x .venv/bin/python bench/award_request.py [--forces 4 12] [--runs 3]
+    SECRET_KEY=<a strong key> .venv/bin/python bench/award_request.py [--forces 4 12] [--runs 3]
 
 As ``make run`` runs: a fresh SQLite file (in a temporary directory), no REDIS_URL, the
 award page's POST through Django's full middleware stack (the test client). For each number

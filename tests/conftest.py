@@ -6,11 +6,15 @@ import subprocess
 import sys
 import tempfile
 import uuid
+from io import StringIO
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from celery._state import _set_task_join_will_block
 from django.core.cache import cache
+from django.core.management import call_command
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from rest_framework.test import APIClient
 
 from accounts.models import Role
@@ -25,6 +29,14 @@ def pytest_configure(config):
 
     # Fast hashing in tests; plain static files (no collectstatic manifest); no HTTPS redirect.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Django caches the hashers it loads first, and an assignment here sends no
+    # setting_changed to clear them: without this, every password hashed or checked in the
+    # tests went through PBKDF2's million iterations (about 0.25 s each), once something
+    # imported before this hook (tests/factories.py, through this module) had hashed one.
+    from django.contrib.auth.hashers import get_hashers, get_hashers_by_algorithm
+
+    get_hashers.cache_clear()
+    get_hashers_by_algorithm.cache_clear()
     settings.SECURE_SSL_REDIRECT = False
     # Uploaded evidence and issued documents go to a temporary directory, never ./media
     # (removed when the run ends).
@@ -88,6 +100,109 @@ def _clear_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _celery_may_wait_for_results():
+    """Celery's process-wide "waiting for a result would block" flag must not leak either.
+
+    An eager task sets it while it runs and then restores the value it found; when two run
+    at once in threads (the live server's requests, the concurrency tests), the second finds
+    the first's True and restores it last, so the flag stays True and every later
+    ``result.get()`` in the process refuses ("Never call result.get() within a task!").
+    Seen with pytest-xdist: tests/test_celery.py failed on the worker that had run those.
+    """
+    _set_task_join_will_block(False)
+
+
+# The demo (``manage.py seed_demo``) takes seconds to seed, so the tests that read it share
+# one seeding. ``_seeded_demo`` seeds it into the test database inside a transaction; each
+# test that asks for ``demo`` runs inside a savepoint of that transaction (the ``db``
+# fixture's), so whatever it writes is undone before the next test. Every other test
+# expects an empty database: the demo's tests run first, one after another, on a database
+# as migrations left it (pytest_collection_modifyitems), and the demo is rolled back before
+# the first test that does not use it (pytest_runtest_setup). With pytest-xdist (make test)
+# the first worker's first batch of tests holds them all, so the demo is seeded once per
+# run. Nothing is committed, so it is the same with --create-db and --reuse-db, on SQLite
+# and on PostgreSQL.
+
+
+class SeededDemo:
+    """The open transaction holding the demo."""
+
+    current: "SeededDemo | None" = None
+
+    def __init__(self, django_db_blocker):
+        self.blocker = django_db_blocker
+        self.blocker.unblock()
+        self.connection = connections[DEFAULT_DB_ALIAS]
+        self.atomic = transaction.atomic()
+        self.atomic.__enter__()
+        SeededDemo.current = self
+        out = StringIO()
+        call_command("seed_demo", "--force", stdout=out)
+        self.output = out.getvalue()
+
+    @property
+    def is_open(self) -> bool:
+        return SeededDemo.current is self
+
+    def roll_back(self) -> None:
+        if not self.is_open:
+            return
+        SeededDemo.current = None
+        self.connection.set_rollback(True)
+        self.atomic.__exit__(None, None, None)
+        # Closed explicitly: later tests, or the test databases' teardown, would otherwise
+        # leave it open when Django's (context-local) connection there is another object,
+        # and PostgreSQL refuses to drop a database with a session open on it.
+        self.connection.close()
+        self.blocker.restore()
+
+
+def _order(item) -> int:
+    """0: uses the demo; then as pytest-django orders the others: 1, rolled back (``db``);
+    2, transactional (they flush tables); 3, no database."""
+    fixtures = getattr(item, "fixturenames", ())
+    if "_seeded_demo" in fixtures:
+        return 0
+    marker = item.get_closest_marker("django_db")
+    if (
+        "transactional_db" in fixtures
+        or "live_server" in fixtures
+        or "django_db_reset_sequences" in fixtures
+        or (marker and (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences")))
+    ):
+        return 2
+    return 1 if (marker or "db" in fixtures) else 3
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    items.sort(key=_order)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    if SeededDemo.current is not None and "_seeded_demo" not in item.fixturenames:
+        SeededDemo.current.roll_back()
+
+
+@pytest.fixture(scope="session")
+def _seeded_demo(django_db_setup, django_db_blocker):
+    seeded = SeededDemo(django_db_blocker)
+    yield seeded
+    seeded.roll_back()
+
+
+@pytest.fixture
+def demo(request, _seeded_demo, db):
+    """The demo data, seeded once per run; returns what ``seed_demo`` printed."""
+    if not _seeded_demo.is_open:
+        pytest.fail("the demo was rolled back: the tests that use it must run one after another")
+    if "transactional_db" in request.fixturenames or "live_server" in request.fixturenames:
+        pytest.fail("a transactional test cannot share the demo: it would commit or flush it")
+    return _seeded_demo.output
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
 import datetime
+import functools
 from decimal import Decimal
 
 import factory
@@ -8,7 +9,13 @@ from django.utils import timezone
 from accounts.models import Membership, Organisation, OrganisationKind, Role, User
 
 PASSWORD = "correct-horse-battery-staple"
-_PASSWORD_HASH = make_password(PASSWORD)
+
+
+@functools.cache
+def password_hash() -> str:
+    """PASSWORD hashed once, on first use: after tests/conftest.py has chosen the fast
+    hasher (this module is imported before it does)."""
+    return make_password(PASSWORD)
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -18,7 +25,7 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     email = factory.Sequence(lambda n: f"user{n}@example.test")
     full_name = factory.Faker("name", locale="en_GB")
-    password = _PASSWORD_HASH
+    password = factory.LazyFunction(password_hash)
 
 
 class OrganisationFactory(factory.django.DjangoModelFactory):
@@ -95,7 +102,15 @@ class CategoryFactory(factory.django.DjangoModelFactory):
 
 
 class ProductFactory(factory.django.DjangoModelFactory):
-    """A published, compliant product with breaks at 1, 10 and 100 units (100, 90, 80)."""
+    """A published product with breaks at 1, 10 and 100 units (100, 90, 80), compliant by its
+    rows, as ``catalogue.compliance`` computes it.
+
+    By default it has a verified conformance to the adopted version of each standard in force
+    that its category (or an ancestor) requires, or, when none is required, to the factory's
+    baseline standard (``baseline_standard_version``). ``is_compliant=False`` makes no
+    conformance; ``conformances=[version, ...]`` names the versions instead. Either way
+    ``is_compliant`` is then what the rows make it.
+    """
 
     class Meta:
         model = "catalogue.Product"
@@ -125,6 +140,23 @@ class ProductFactory(factory.django.DjangoModelFactory):
         PriceBreak.objects.bulk_create(
             PriceBreak(product=self, min_quantity=q, unit_price=Decimal(str(p))) for q, p in tiers
         )
+
+    @factory.post_generation
+    def conformances(self, create, extracted, **kwargs):
+        """Verified conformances (see the class); then ``is_compliant`` from the rows."""
+        if not create:
+            return
+        if extracted is not None:
+            versions = list(extracted)
+        elif self.is_compliant:
+            versions = versions_required_by(self.category) or [baseline_standard_version()]
+        else:
+            versions = []
+        for version in versions:
+            ConformanceFactory(
+                product=self, standard_version=version, status="verified", product_compliance=False
+            )
+        recompute_compliance(self)
 
 
 class ProductRevisionFactory(factory.django.DjangoModelFactory):
@@ -163,6 +195,50 @@ def pdf_upload(name: str = "evidence.pdf", content: bytes | None = None, content
 # Standards.
 
 
+BASELINE_REFERENCE = "NC-FAC-001"
+
+
+def baseline_standard_version():
+    """The adopted version 1 of NC-FAC-001, a standard that only factory products conform to
+    (made on first use in a test; its reference is outside StandardFactory's NC-TST range)."""
+    from standards.models import Standard, StandardVersion
+
+    standard, _ = Standard.objects.get_or_create(
+        reference=BASELINE_REFERENCE,
+        defaults={"title": "Factory baseline standard", "domain": "device_security"},
+    )
+    version, _ = StandardVersion.objects.get_or_create(
+        standard=standard,
+        version=1,
+        defaults={
+            "body": "Products made by the test factories conform to this.",
+            "status": "adopted",
+            "effective_from": datetime.date(2026, 1, 1),
+        },
+    )
+    return version
+
+
+def versions_required_by(category) -> list:
+    """The adopted version of each standard in force that ``category`` or an ancestor
+    requires."""
+    from standards.models import StandardVersion
+
+    chain = []
+    while category is not None:
+        chain.append(category.pk)
+        category = category.parent
+    return list(
+        StandardVersion.objects.filter(
+            status="adopted",
+            standard__abolished_at__isnull=True,
+            standard__required_by_categories__in=chain,
+        )
+        .distinct()
+        .order_by("pk")
+    )
+
+
 class StandardFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = "standards.Standard"
@@ -184,20 +260,30 @@ class StandardVersionFactory(factory.django.DjangoModelFactory):
 
 
 class ConformanceFactory(factory.django.DjangoModelFactory):
+    """A conformance (verified by default), of a new product with no other conformance unless
+    ``product`` is given; the product's ``is_compliant`` is then what its rows make it."""
+
     class Meta:
         model = "catalogue.Conformance"
+        skip_postgeneration_save = True
 
-    product = factory.SubFactory(ProductFactory)
+    product = factory.SubFactory(ProductFactory, is_compliant=False)
     standard_version = factory.SubFactory(StandardVersionFactory)
     status = "verified"
 
+    @factory.post_generation
+    def product_compliance(self, create, extracted, **kwargs):
+        """``product_compliance=False`` leaves the product's flag alone (its factory sets it)."""
+        if create and extracted is not False:
+            recompute_compliance(self.product)
 
-# Procurement.
 
+def recompute_compliance(product) -> None:
+    """Set ``product.is_compliant`` (row and instance) to what its conformance rows make it,
+    as ``catalogue.compliance`` computes it (without the signal a real change sends)."""
+    from catalogue import compliance
 
-def compliant_product(**fields):
-    """A published product whose compliance holds when recomputed from its rows (a verified
-    conformance to an adopted standard version), as closing a requisition checks."""
-    product = ProductFactory(**fields)
-    ConformanceFactory(product=product)
-    return product
+    computed = compliance.compute([product.pk])[product.pk]
+    if computed != product.is_compliant:
+        type(product).objects.filter(pk=product.pk).update(is_compliant=computed)
+        product.is_compliant = computed

@@ -8,22 +8,11 @@ from accounts.models import AuditEvent, Membership, Organisation, OrganisationKi
 
 pytestmark = pytest.mark.django_db
 
-
-def seed():
-    call_command("seed_demo", "--force", stdout=StringIO())
-
-
-def counts():
-    return (
-        Organisation.objects.count(),
-        User.objects.count(),
-        Membership.objects.count(),
-        AuditEvent.objects.count(),
-    )
+# The demo is seeded once per run (the ``demo`` fixture, tests/conftest.py); that a second
+# run changes nothing is tests/procurement/test_demo.py's.
 
 
-def test_seed_demo_creates_every_force_supplier_and_role():
-    seed()
+def test_seed_demo_creates_every_force_supplier_and_role(demo):
 
     assert Organisation.objects.filter(kind=OrganisationKind.FORCE).count() == 44 == len(FORCES)
     assert Organisation.objects.filter(kind=OrganisationKind.SUPPLIER).count() >= 6
@@ -50,24 +39,12 @@ def test_seed_demo_creates_every_force_supplier_and_role():
     assert str(limits["finance2@kent.police.example"]) == "2000000.00"
 
 
-def test_demo_users_share_the_demo_password(settings):
-    seed()
-
+def test_demo_users_share_the_demo_password(demo, settings):
     user = User.objects.get(email="buyer@kent.police.example")
     assert user.check_password(settings.DEMO_PASSWORD)
 
 
-def test_seed_demo_is_idempotent():
-    seed()
-    first = counts()
-    seed()
-
-    assert counts() == first
-
-
-def test_seed_demo_audits_the_memberships_it_creates():
-    seed()
-
+def test_seed_demo_audits_the_memberships_it_creates(demo):
     assert AuditEvent.objects.filter(action="membership.created").count() == (
         Membership.objects.count()
     )

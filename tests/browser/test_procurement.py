@@ -8,7 +8,7 @@ from django.utils import timezone
 from accounts.models import Role
 from procurement.models import JointRequisition, RequisitionStatus
 from tests.browser.conftest import serious_violations, sign_in
-from tests.factories import PASSWORD, compliant_product, member
+from tests.factories import PASSWORD, ProductFactory, member
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -23,7 +23,7 @@ def test_forces_pool_demand_from_start_to_award(page, force, other_force, suppli
     member(Role.FINANCE, force, email="finance@testshire.police.example")
     member(Role.FINANCE, other_force, email="finance@otherton.police.example")
     member(Role.COMMERCIAL_LEAD, ict_company, email="commercial@ictco.example")
-    product = compliant_product(supplier=supplier, name="Rugged laptop R1")
+    product = ProductFactory(supplier=supplier, name="Rugged laptop R1")
     assert lead_buyer
 
     # A buyer starts a requisition from the product.
@@ -109,7 +109,7 @@ def test_the_other_procurement_pages_have_no_serious_accessibility_violations(
     finance = member(Role.FINANCE, force, email="finance@testshire.police.example")
     other_finance = member(Role.FINANCE, other_force, email="finance@otherton.police.example")
     lead = member(Role.COMMERCIAL_LEAD, ict_company, email="commercial@ictco.example")
-    product = compliant_product(supplier=supplier, name="Rugged laptop R1")
+    product = ProductFactory(supplier=supplier, name="Rugged laptop R1")
     start(buyer, force, product, quantity=3)
     awarded = start(buyer, force, product, quantity=5)
     join(awarded, other_buyer, other_force, quantity=6)

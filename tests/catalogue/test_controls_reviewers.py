@@ -194,14 +194,8 @@ def test_other_roles_still_combine(catalogue_manager, ict_company, force):
     assert Membership.objects.filter(user=catalogue_manager).count() == 3
 
 
-def test_the_demo_data_has_no_reviewer_who_edits_a_supplier():
+def test_the_demo_data_has_no_reviewer_who_edits_a_supplier(demo):
     """Issue 9, finding 12: the demo creates no catalogue manager who is also an editor."""
-    from io import StringIO
-
-    from django.core.management import call_command
-
-    call_command("seed_demo", "--force", stdout=StringIO())
-
     managers = set(
         Membership.objects.filter(role=Role.CATALOGUE_MANAGER).values_list("user_id", flat=True)
     )

@@ -1,23 +1,17 @@
-from io import StringIO
-
 import pytest
-from django.core.management import call_command
 
 from accounts.demo.loader import SUPPLIERS
-from accounts.models import AuditEvent
 from catalogue.domain.pricing import price_break_errors
-from catalogue.models import Category, Conformance, PriceBreak, Product, ProductRevision
+from catalogue.models import Category, Conformance, Product, ProductRevision
 from core.cpv import validate_cpv_code
 
 pytestmark = pytest.mark.django_db
 
-
-@pytest.fixture
-def seeded():
-    call_command("seed_demo", "--force", stdout=StringIO())
+# The demo is seeded once per run (the ``demo`` fixture, tests/conftest.py); that a second
+# run changes nothing is tests/procurement/test_demo.py's.
 
 
-def test_the_demo_catalogue_is_realistic(seeded):
+def test_the_demo_catalogue_is_realistic(demo):
     published = Product.objects.filter(status="published")
 
     assert published.count() >= 150
@@ -35,7 +29,7 @@ def test_the_demo_catalogue_is_realistic(seeded):
     assert Product.objects.filter(status="submitted").exists()
 
 
-def test_the_demo_categories_are_a_tree_of_valid_cpv_codes(seeded):
+def test_the_demo_categories_are_a_tree_of_valid_cpv_codes(demo):
     categories = Category.objects.all()
 
     for category in categories:
@@ -59,31 +53,9 @@ def test_the_demo_categories_are_a_tree_of_valid_cpv_codes(seeded):
     )
 
 
-def test_the_demo_evidence_is_stored_pdf(seeded):
+def test_the_demo_evidence_is_stored_pdf(demo):
     claim = Conformance.objects.select_related("product").first()
 
     with claim.evidence.open("rb") as evidence:
         assert evidence.read(5) == b"%PDF-"
     assert len(claim.evidence_sha256) == 64
-
-
-def test_seeding_the_catalogue_twice_changes_nothing(seeded):
-    counts = (
-        Category.objects.count(),
-        Product.objects.count(),
-        PriceBreak.objects.count(),
-        ProductRevision.objects.count(),
-        Conformance.objects.count(),
-        AuditEvent.objects.count(),
-    )
-
-    call_command("seed_demo", "--force", stdout=StringIO())
-
-    assert (
-        Category.objects.count(),
-        Product.objects.count(),
-        PriceBreak.objects.count(),
-        ProductRevision.objects.count(),
-        Conformance.objects.count(),
-        AuditEvent.objects.count(),
-    ) == counts

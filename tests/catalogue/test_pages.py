@@ -713,9 +713,9 @@ def test_a_buyer_can_start_or_join_a_requisition_from_a_product_page(client, buy
     from django.utils import timezone
 
     from procurement import services as procurement_services
-    from tests.factories import compliant_product
+    from tests.factories import ProductFactory
 
-    product = compliant_product()
+    product = ProductFactory()
     requisition = procurement_services.requisition_start(
         user=other_buyer,
         force=other_buyer.memberships.get().organisation,

@@ -24,9 +24,17 @@ PROJECT_DIR = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
-def many_laptops(laptops):
+def many_laptops(laptops, supplier):
+    # Search reads the SKU and the supplier's name too: the factories' defaults carry
+    # sequence numbers ("SKU-00103", "Supplier 103 Ltd") that depend on how many tests ran
+    # before, and matched "laptop 03" in a second product after some test files.
     for number in range(12):
-        ProductFactory(name=f"Rugged laptop {number:02d}", category=laptops)
+        ProductFactory(
+            name=f"Rugged laptop {number:02d}",
+            category=laptops,
+            supplier=supplier,
+            sku=f"RL-{number:02d}",
+        )
     refresh_search_vectors()
 
 
@@ -92,8 +100,7 @@ def test_postgresql_connections_turn_jit_off_unless_asked():
     assert run(DATABASE_URL="sqlite:////tmp/x.sqlite3") == "None"
 
 
-def test_the_benchmark_generator_makes_valid_published_products():
-    call_command("seed_demo", "--force", stdout=StringIO())
+def test_the_benchmark_generator_makes_valid_published_products(demo):
     before = Product.objects.count()
 
     call_command("catalogue_bench_data", "--products", "40", stdout=StringIO())

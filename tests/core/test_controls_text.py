@@ -17,7 +17,7 @@ from catalogue.models import Category, Product
 from core.text import check_single_line, control_character
 from procurement.models import JointRequisition, Participation
 from standards.models import Proposal
-from tests.factories import CategoryFactory, compliant_product
+from tests.factories import CategoryFactory, ProductFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -71,7 +71,7 @@ def requisition_body(product, **extra):
 @pytest.mark.parametrize("value", BAD)
 def test_a_requisition_title_with_a_control_character_is_a_400(api, buyer, supplier, value):
     """Issue 9, finding 13: the requisition title (it heads every e-mail subject)."""
-    product = compliant_product(supplier=supplier)
+    product = ProductFactory(supplier=supplier)
 
     response = api.as_user(buyer).post(
         "/api/v1/joint-requisitions/", requisition_body(product, title=value), format="json"
@@ -83,7 +83,7 @@ def test_a_requisition_title_with_a_control_character_is_a_400(api, buyer, suppl
 
 def test_a_cost_centre_with_a_line_break_is_a_400(api, buyer, supplier):
     """Issue 9, finding 13: the cost centre (it heads the purchase order)."""
-    product = compliant_product(supplier=supplier)
+    product = ProductFactory(supplier=supplier)
 
     response = api.as_user(buyer).post(
         "/api/v1/joint-requisitions/",
@@ -98,7 +98,7 @@ def test_a_cost_centre_with_a_line_break_is_a_400(api, buyer, supplier):
 
 def test_a_delivery_address_keeps_its_lines_but_not_nul(api, buyer, supplier):
     """Issue 9, finding 13: an address is several lines, but never holds NUL."""
-    product = compliant_product(supplier=supplier)
+    product = ProductFactory(supplier=supplier)
     api.as_user(buyer)
 
     refused = api.post(

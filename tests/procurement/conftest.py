@@ -8,13 +8,13 @@ from django.utils import timezone
 
 from accounts.models import Role
 from procurement import services
-from tests.factories import ForceFactory, compliant_product, member
+from tests.factories import ForceFactory, ProductFactory, member
 
 
 @pytest.fixture
 def product(supplier):
     """Breaks at 1, 10 and 100 units: 100.00, 90.00, 80.00 each."""
-    return compliant_product(supplier=supplier, name="Rugged laptop R1")
+    return ProductFactory(supplier=supplier, name="Rugged laptop R1")
 
 
 @pytest.fixture

@@ -26,7 +26,7 @@ from procurement.models import (
     Participation,
 )
 from procurement.services import documents
-from tests.factories import compliant_product, member
+from tests.factories import ProductFactory, member
 from tests.procurement.awarded import awarded_order
 from tests.procurement.conftest import join, start
 
@@ -183,7 +183,7 @@ def test_identical_lines_carry_identical_vat_from_close_to_the_documents_and_ocd
     VAT per force line to the penny, the order's VAT their sum; the API, the pages, the
     purchase orders, the contract and OCDS all show the figures priced at close. (39.22 a
     line: VAT on the subtotal, 15.69, used to be shared 7.85 + 7.84.)"""
-    product = compliant_product(supplier=supplier, breaks=[(1, "39.22")])
+    product = ProductFactory(supplier=supplier, breaks=[(1, "39.22")])
     requisition = start(buyer, force, product, quantity=1)
     join(requisition, other_buyer, other_force, quantity=1)
     services.requisition_close(requisition=requisition, user=buyer)

@@ -18,7 +18,7 @@ from procurement import services
 from procurement.models import JointRequisition, ParticipationStatus, RequisitionStatus
 from procurement.policies.pledging import is_open_for_pledges, pledging_problem
 from standards.models import Standard
-from tests.factories import ProductRevisionFactory, compliant_product
+from tests.factories import ProductFactory, ProductRevisionFactory
 from tests.procurement.conftest import join, start
 
 pytestmark = pytest.mark.django_db
@@ -260,7 +260,7 @@ def test_close_charges_the_breaks_locked_when_the_requisition_opened(
 ):
     """Issue 9, finding 6: forces joined at 9.00; an approved revision raises the price to
     11.00 while open; the close charges 9.00, from the breaks locked at opening."""
-    product = compliant_product(supplier=supplier, breaks=[(1, "9.00")], list_price="9.00")
+    product = ProductFactory(supplier=supplier, breaks=[(1, "9.00")], list_price="9.00")
     requisition = start(buyer, force, product, quantity=10)
     opened_revision = requisition.product_revision_id
     join(requisition, other_buyer, other_force, quantity=10)
@@ -279,7 +279,7 @@ def test_the_page_and_the_api_show_the_locked_breaks_and_price_from_them(
     client, api, buyer, force, supplier, catalogue_manager
 ):
     """Issue 9, finding 6: the indicative price while open comes from the locked breaks."""
-    product = compliant_product(supplier=supplier, breaks=[(1, "9.00")], list_price="9.00")
+    product = ProductFactory(supplier=supplier, breaks=[(1, "9.00")], list_price="9.00")
     requisition = start(buyer, force, product, quantity=10)
     _approve_revision_raising_price(product, catalogue_manager, "11.00")
 

@@ -24,7 +24,7 @@ from procurement.models import (
 )
 from procurement.policies import sign_off
 from procurement.services import documents
-from tests.factories import CategoryFactory, ForceFactory, compliant_product, member
+from tests.factories import CategoryFactory, ForceFactory, ProductFactory, member
 from tests.procurement.conftest import join, start
 
 pytestmark = pytest.mark.django_db
@@ -66,7 +66,7 @@ def sussex(db):
 @pytest.fixture
 def desktop(supplier):
     """GBP 833.00 each at any quantity."""
-    return compliant_product(
+    return ProductFactory(
         supplier=supplier,
         name="Desktop D1",
         list_price=Decimal("833.00"),
@@ -76,7 +76,7 @@ def desktop(supplier):
 
 def _thousand(supplier, name: str, category=None):
     extra = {"category": category} if category is not None else {}
-    return compliant_product(
+    return ProductFactory(
         supplier=supplier,
         name=name,
         list_price=Decimal("1000.00"),

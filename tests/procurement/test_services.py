@@ -18,7 +18,7 @@ from procurement.models import (
     ProcurementThreshold,
     RequisitionStatus,
 )
-from tests.factories import ProductFactory, compliant_product, member
+from tests.factories import ProductFactory, member
 from tests.procurement.conftest import join, later, start
 
 pytestmark = pytest.mark.django_db
@@ -514,7 +514,7 @@ def test_shares_that_fall_keep_their_approvals_after_a_rejection(
     buyer, force, product, other_buyer, other_force, finance, other_finance
 ):
     # Breaks 1 @ 100, 10 @ 90, 100 @ 80; a price that does not depend on who leaves:
-    flat = compliant_product(breaks=[(1, "100.00")], list_price=Decimal("100.00"))
+    flat = ProductFactory(breaks=[(1, "100.00")], list_price=Decimal("100.00"))
     requisition = start(buyer, force, flat, quantity=5)
     join(requisition, other_buyer, other_force, quantity=6)
     services.requisition_close(requisition=requisition, user=buyer)

@@ -3,25 +3,22 @@
 from io import StringIO
 
 import pytest
-from django.core.management import call_command
 from django.utils import timezone
 
 from accounts import audit
 from accounts.demo.loader import seed as seed_accounts
-from accounts.models import AuditEvent
 from catalogue.models import Conformance, Product
 from standards.demo.proposals import seed_proposals
 from standards.demo.registry import seed_registry
-from standards.models import Proposal, Standard, Vote
-from tests.factories import ConformanceFactory, ProductFactory
+from standards.models import Proposal, Standard
+from tests.factories import ProductFactory
 
 pytestmark = pytest.mark.django_db
 
 
-def test_the_demo_has_a_proposal_at_every_stage_and_a_second_run_changes_nothing():
-    out = StringIO()
-    call_command("seed_demo", "--force", stdout=out)
-
+def test_the_demo_has_a_proposal_at_every_stage(demo):
+    """The demo is seeded once per run (tests/conftest.py); that a second run changes
+    nothing is tests/procurement/test_demo.py's."""
     statuses = dict(Proposal.objects.values_list("title", "status"))
     assert sorted(statuses.values()) == [
         "consultation",
@@ -49,24 +46,17 @@ def test_the_demo_has_a_proposal_at_every_stage_and_a_second_run_changes_nothing
         standard_version=sec.versions.get(version=1), lapses_at__gt=timezone.now()
     ).count()
     if in_transition:
-        assert "now inside the transition period" in out.getvalue()
+        assert "now inside the transition period" in demo
     else:
-        assert "no products were affected" in out.getvalue()
+        assert "no products were affected" in demo
     assert audit.verify_chain()[1] == []
-
-    before = (Proposal.objects.count(), Vote.objects.count(), AuditEvent.objects.count())
-    again = StringIO()
-    call_command("seed_demo", "--force", stdout=again)
-    assert (Proposal.objects.count(), Vote.objects.count(), AuditEvent.objects.count()) == before
-    assert "nothing new (already seeded)" in again.getvalue()
 
 
 def test_catalogue_products_conforming_to_nc_sec_001_enter_their_transition_period():
     seed_accounts()
     seed_registry()
     version = Standard.objects.get(reference="NC-SEC-001").versions.get()
-    product = ProductFactory(name="Rugged laptop")
-    ConformanceFactory(product=product, standard_version=version)
+    product = ProductFactory(name="Rugged laptop", conformances=[version])
     out = StringIO()
 
     seed_proposals(stdout=out)
