@@ -116,11 +116,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"transaction_mode": "IMMEDIATE", "timeout": 20, "init_command": "PRAGMA journal_mode=WAL"}
     )
-# django-prometheus's wrappers of the same backends count queries and errors (/metrics);
-# connection.vendor stays "postgresql" or "sqlite".
-_ENGINE = DATABASES["default"]["ENGINE"]
-if _ENGINE in {"django.db.backends.postgresql", "django.db.backends.sqlite3"}:
-    DATABASES["default"]["ENGINE"] = _ENGINE.replace("django.db", "django_prometheus.db", 1)
+# django-prometheus's wrapper of the production backend counts queries and errors
+# (/metrics); connection.vendor stays "postgresql". SQLite (development, tests) keeps
+# Django's own backend, which pytest-django recognises to give each xdist worker its own
+# in-memory database.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["ENGINE"] = "django_prometheus.db.backends.postgresql"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

@@ -12,9 +12,10 @@ from urllib.parse import quote
 
 import pytest
 from celery._state import _set_task_join_will_block
+from django.conf import settings
 from django.core.cache import cache
 from django.core.management import call_command
-from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from rest_framework.test import APIClient
 
 from accounts.models import Role
@@ -25,7 +26,6 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 
 def pytest_configure(config):
-    from django.conf import settings
 
     # Fast hashing in tests; plain static files (no collectstatic manifest); no HTTPS redirect.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -289,7 +289,6 @@ def api():
 
 def database_url_for_subprocess() -> str:
     """A DATABASE_URL that points another process at this test run's database."""
-    from django.db import connection
 
     settings_dict = connection.settings_dict
     if connection.vendor != "postgresql":

@@ -4,9 +4,13 @@ from decimal import Decimal
 
 import factory
 from django.contrib.auth.hashers import make_password
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from accounts.models import Membership, Organisation, OrganisationKind, Role, User
+from catalogue.models import PriceBreak
+from catalogue.selectors import compliance
+from standards.models import Standard, StandardVersion
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -134,7 +138,6 @@ class ProductFactory(factory.django.DjangoModelFactory):
         """``breaks=[(1, "100.00"), (10, "90.00")]``; defaults to 1/10/100 at 100/90/80."""
         if not create:
             return
-        from catalogue.models import PriceBreak
 
         tiers = extracted or [(1, self.list_price), (10, "90.00"), (100, "80.00")]
         PriceBreak.objects.bulk_create(
@@ -186,7 +189,6 @@ class ProductRevisionFactory(factory.django.DjangoModelFactory):
 
 def pdf_upload(name: str = "evidence.pdf", content: bytes | None = None, content_type=None):
     """A small PDF upload (valid signature) for conformance claims."""
-    from django.core.files.uploadedfile import SimpleUploadedFile
 
     body = content if content is not None else b"%PDF-1.4\n1 0 obj << >> endobj\n%%EOF\n"
     return SimpleUploadedFile(name, body, content_type=content_type or "application/pdf")
@@ -201,7 +203,6 @@ BASELINE_REFERENCE = "NC-FAC-001"
 def baseline_standard_version():
     """The adopted version 1 of NC-FAC-001, a standard that only factory products conform to
     (made on first use in a test; its reference is outside StandardFactory's NC-TST range)."""
-    from standards.models import Standard, StandardVersion
 
     standard, _ = Standard.objects.get_or_create(
         reference=BASELINE_REFERENCE,
@@ -222,7 +223,6 @@ def baseline_standard_version():
 def versions_required_by(category) -> list:
     """The adopted version of each standard in force that ``category`` or an ancestor
     requires."""
-    from standards.models import StandardVersion
 
     chain = []
     while category is not None:
@@ -281,7 +281,6 @@ class ConformanceFactory(factory.django.DjangoModelFactory):
 def recompute_compliance(product) -> None:
     """Set ``product.is_compliant`` (row and instance) to what its conformance rows make it,
     as ``catalogue.compliance`` computes it (without the signal a real change sends)."""
-    from catalogue import compliance
 
     computed = compliance.compute([product.pk])[product.pk]
     if computed != product.is_compliant:

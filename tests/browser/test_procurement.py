@@ -6,9 +6,11 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import Role
+from procurement import services
 from procurement.models import JointRequisition, RequisitionStatus
 from tests.browser.conftest import serious_violations, sign_in
 from tests.factories import PASSWORD, ProductFactory, member
+from tests.procurement.conftest import join, start
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -101,8 +103,6 @@ def test_forces_pool_demand_from_start_to_award(page, force, other_force, suppli
 def test_the_other_procurement_pages_have_no_serious_accessibility_violations(
     page, force, other_force, supplier, ict_company
 ):
-    from procurement import services
-    from tests.procurement.conftest import join, start
 
     buyer = member(Role.BUYER, force, email="buyer@testshire.police.example")
     other_buyer = member(Role.BUYER, other_force, email="buyer@otherton.police.example")

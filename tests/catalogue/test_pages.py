@@ -5,6 +5,7 @@ from html import unescape
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 from pytest_django.asserts import assertTemplateUsed
 
 from accounts.models import Role
@@ -13,8 +14,15 @@ from catalogue import services
 from catalogue.domain.pricing import Tier
 from catalogue.models import Category, Conformance, Product, ProductRevision
 from catalogue.services.search_index import refresh_search_vectors
+from procurement import services as procurement_services
 from tests.catalogue.conftest import make_content
-from tests.factories import ConformanceFactory, ProductFactory, StandardVersionFactory, pdf_upload
+from tests.factories import (
+    ConformanceFactory,
+    ProductFactory,
+    StandardVersionFactory,
+    UserFactory,
+    pdf_upload,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -675,7 +683,6 @@ def test_the_home_page_links_to_the_catalogue_pages(role):
 def test_staff_can_look_up_the_catalogue_in_the_admin_but_not_change_it(
     client, published, encryption, supplier_editor
 ):
-    from tests.factories import UserFactory
 
     services.conformance_claim(
         product=published,
@@ -710,10 +717,6 @@ def test_form_errors_show_next_to_their_fields_and_all_at_once(client, supplier_
 
 
 def test_a_buyer_can_start_or_join_a_requisition_from_a_product_page(client, buyer, other_buyer):
-    from django.utils import timezone
-
-    from procurement import services as procurement_services
-    from tests.factories import ProductFactory
 
     product = ProductFactory()
     requisition = procurement_services.requisition_start(

@@ -2,8 +2,10 @@
 
 import datetime
 from decimal import Decimal
+from importlib import import_module
 
 import pytest
+from django.apps import apps
 from django.core import mail
 from django.test import TestCase
 from django.urls import reverse
@@ -15,7 +17,12 @@ from catalogue.policies import is_orderable, orderable_problem
 from catalogue.services import compliance
 from core.errors import DomainError, InvalidTransition
 from procurement import services
-from procurement.models import JointRequisition, ParticipationStatus, RequisitionStatus
+from procurement.models import (
+    JointRequisition,
+    ParticipationQuantityChange,
+    ParticipationStatus,
+    RequisitionStatus,
+)
 from procurement.policies.pledging import is_open_for_pledges, pledging_problem
 from standards.models import Standard
 from tests.factories import ProductFactory, ProductRevisionFactory
@@ -392,11 +399,6 @@ def test_the_api_says_the_requisition_is_open_for_pledges_before_the_deadline(
 def test_the_migration_locks_the_current_breaks_of_requisitions_opened_before_the_lock(
     requisition,
 ):
-    from importlib import import_module
-
-    from django.apps import apps
-
-    from procurement.models import ParticipationQuantityChange
 
     migration = import_module("procurement.migrations.0005_price_lock_and_quantity_history")
     JointRequisition.objects.filter(pk=requisition.pk).update(locked_price_breaks=[])

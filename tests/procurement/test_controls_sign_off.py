@@ -9,6 +9,8 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -496,8 +498,6 @@ def test_the_queue_and_the_api_list_ask_the_rules_in_a_constant_number_of_querie
     client, api, supplier, commercial_lead
 ):
     """Issue 9, finding 8: the live rule is asked for every row without a query per row."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
 
     product = _thousand(supplier, "Laptop L1")
 

@@ -6,9 +6,11 @@ from django.core.management import call_command
 from accounts.audit import verify_chain
 from accounts.demo import loader as accounts_demo
 from accounts.models import AuditEvent, Membership, Organisation, User
+from catalogue.models import Category, Conformance, PriceBreak, Product, ProductRevision
 from procurement.demo import requisitions as demo
 from procurement.models import JointRequisition, Order, ProcurementThreshold
 from standards.demo import registry as standards_registry
+from standards.models import Proposal, Vote
 
 pytestmark = pytest.mark.django_db
 
@@ -40,8 +42,6 @@ def test_thresholds_exist_without_the_demo():
 def test_a_second_seed_demo_changes_nothing(demo):
     """The command (procurement/management/commands/seed_demo.py) over every app's demo; the
     demo itself is seeded once per run (the ``demo`` fixture, tests/conftest.py)."""
-    from catalogue.models import Category, Conformance, PriceBreak, Product, ProductRevision
-    from standards.models import Proposal, Vote
 
     models = [
         Organisation,

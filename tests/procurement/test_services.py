@@ -3,21 +3,26 @@ from decimal import Decimal
 
 import pytest
 from django.core import mail
+from django.db import IntegrityError, transaction
+from django.test import TestCase
 from django.utils import timezone
 
-from accounts.models import AuditEvent, Role
+from accounts.audit import verify_chain
+from accounts.models import AuditEvent, Membership, Role
 from catalogue.models import Conformance
 from core.errors import DomainError, InvalidTransition, NotFound, NotPermitted
-from procurement import services
+from procurement import services, states
 from procurement.models import (
     Approval,
     JointRequisition,
     Order,
+    OrderStatus,
     Participation,
     ParticipationStatus,
     ProcurementThreshold,
     RequisitionStatus,
 )
+from procurement.selectors import threshold_in_force
 from tests.factories import ProductFactory, member
 from tests.procurement.conftest import join, later, start
 
@@ -355,7 +360,6 @@ def test_a_buyer_cannot_approve(closed_requisition, buyer):
 
 def test_finance_cannot_approve_a_share_they_entered(force, product, other_buyer, other_force):
     both = member(Role.BUYER, force, email="both@testshire.police.example")
-    from accounts.models import Membership
 
     Membership.objects.create(
         user=both, organisation=force, role=Role.FINANCE, approval_limit=Decimal("900000.00")
@@ -375,7 +379,6 @@ def test_whoever_last_changed_a_participation_cannot_approve_it(
     force, product, buyer, other_buyer, other_force
 ):
     changer = member(Role.BUYER, force, email="changer@testshire.police.example")
-    from accounts.models import Membership
 
     Membership.objects.create(
         user=changer, organisation=force, role=Role.FINANCE, approval_limit=Decimal("900000.00")
@@ -655,7 +658,6 @@ def test_the_threshold_in_force_on_the_day_of_award_decides(
 
 
 def test_thresholds_are_dated_data_seeded_by_migration():
-    from procurement.selectors import threshold_in_force
 
     assert threshold_in_force("sign_off", datetime.date(2025, 6, 1)).amount == Decimal("214904.00")
     assert threshold_in_force("sign_off", datetime.date(2026, 1, 1)).amount == Decimal("207720.00")
@@ -749,8 +751,6 @@ def test_the_transition_map_refuses_what_it_does_not_list(requisition):
 
 
 def test_every_status_has_an_entry_in_the_transition_maps():
-    from procurement import states
-    from procurement.models import OrderStatus
 
     for machine, statuses in (
         (states.REQUISITION, RequisitionStatus.values),
@@ -767,7 +767,6 @@ def test_a_requisition_that_does_not_exist_is_not_found(buyer):
 
 
 def test_the_audit_chain_stays_valid(closed_requisition, finance, other_finance, commercial_lead):
-    from accounts.audit import verify_chain
 
     requisition = _approve_all(closed_requisition, finance, other_finance)
     services.requisition_award(requisition=requisition, user=commercial_lead)
@@ -777,7 +776,6 @@ def test_the_audit_chain_stays_valid(closed_requisition, finance, other_finance,
 
 
 def test_the_participation_row_refuses_a_second_force_entry(requisition, buyer, force):
-    from django.db import IntegrityError, transaction
 
     with pytest.raises(IntegrityError), transaction.atomic():
         Participation.objects.create(
@@ -795,7 +793,6 @@ class _captured_on_commit:
     """Run on_commit callbacks at the end of the block (the test runs in a transaction)."""
 
     def __enter__(self):
-        from django.test import TestCase
 
         self._context = TestCase.captureOnCommitCallbacks(execute=True)
         return self._context.__enter__()
