@@ -1,4 +1,5 @@
-"""API plumbing shared by every app: pagination, parsing and the error format.
+"""API plumbing shared by every app: pagination and the error format (the JSON parser is
+``core.parsers``).
 
 Errors always have the shape ``{"detail": str, "errors": {field: [messages]}}``, malformed
 requests included: JSON nested too deeply (400), a body over ``DATA_UPLOAD_MAX_MEMORY_SIZE``
@@ -15,7 +16,7 @@ from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
-from rest_framework import exceptions, parsers, status
+from rest_framework import exceptions, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -54,17 +55,6 @@ def describe_errors(errors: dict[str, list[str]]) -> str:
         messages = errors.get("non_field_errors") or ["Invalid input."]
         return " ".join(messages)
     return "Invalid input in: " + ", ".join(fields) + "."
-
-
-class JSONParser(parsers.JSONParser):
-    """DRF's JSON parser, with JSON nested deeper than Python's recursion limit (``[[[[...``)
-    a parse error like any other rather than a RecursionError and a 500."""
-
-    def parse(self, stream, media_type=None, parser_context=None):
-        try:
-            return super().parse(stream, media_type, parser_context)
-        except RecursionError as error:
-            raise exceptions.ParseError("JSON parse error - nested too deeply.") from error
 
 
 def error_response(message: str, status_code: int) -> Response:

@@ -53,8 +53,12 @@ def _browser_required():
     pytest.fail(f"Browser tests are required here but cannot run: {browser_missing_reason()}")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    """Chromium for one module's tests. Not for the session: Playwright's sync API keeps an
+    event loop running in the thread while it is open, and Django runs an async view (the
+    readiness probe) through async_to_sync, which refuses to run inside a running loop; with
+    pytest-xdist any test may follow a browser test in the same process."""
     # Imported here: without playwright installed the browser tests skip, not fail to collect.
     from playwright.sync_api import sync_playwright
 
