@@ -157,9 +157,18 @@ def product_list(request):
         {"product": product, "unit_price": unit_price_for(product.price_breaks.all(), quantity)}
         for product in page.object_list
     ]
+    # The page lists published products only, whoever asks.
+    facets_are_exact = paginator.count_is_exact or search.facets_from_summary(
+        params, published_only=True
+    )
     facets = (
-        # The page lists published products only, whoever asks.
-        search.facet_counts(queryset, form.category_tree(), params, published_only=True)
+        search.facet_counts(
+            queryset,
+            form.category_tree(),
+            params,
+            published_only=True,
+            first_only=not facets_are_exact,
+        )
         if paginator.count
         else {}
     )
@@ -191,6 +200,7 @@ def product_list(request):
             "searched": searched,
             "quantity": quantity,
             "facets": facet_links,
+            "facets_are_exact": facets_are_exact,
             "pagination": pagination(page, request),
         },
     )

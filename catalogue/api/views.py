@@ -102,7 +102,8 @@ class ProductPagination(Pagination):
         schema["properties"]["facets"] = {
             "type": "object",
             "description": "With ?facets=true: counts of the matching products by category "
-            "and by supplier.",
+            "and by supplier; when count_is_exact is false and there are query words or a "
+            "standard or price filter, counts of the first 1,000 matches found.",
             "properties": {"categories": facet, "suppliers": facet},
         }
         return schema
@@ -252,13 +253,22 @@ class ProductViewSet(
                 match = "similar"
         facets = None
         if request.query_params.get("facets", "").lower() in ("1", "true", "yes"):
+            params = getattr(request, "catalogue_search_params", None)
+            published_only = (
+                selectors.sees_only_published(request.user)
+                and not request.query_params.get("status")
+                and not request.query_params.get("awaiting_review")
+            )
+            capped = not cast(
+                search.CappedPaginator, present(paginator.page, "the page").paginator
+            ).count_is_exact
             counts = search.facet_counts(
                 queryset,
                 CategoryTree.load(),
-                getattr(request, "catalogue_search_params", None),
-                published_only=selectors.sees_only_published(request.user)
-                and not request.query_params.get("status")
-                and not request.query_params.get("awaiting_review"),
+                params,
+                published_only=published_only,
+                first_only=capped
+                and not search.facets_from_summary(params, published_only=published_only),
             )
             facets = {
                 name: [{"key": f.key, "label": f.label, "count": f.count} for f in items]

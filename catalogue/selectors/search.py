@@ -387,29 +387,37 @@ class Facet:
     count: int
 
 
-def facet_counts(
-    queryset: QuerySet[Product],
-    tree: CategoryTree,
-    params: SearchParams | None = None,
-    *,
-    published_only: bool = False,
-) -> dict[str, list[Facet]]:
-    """How many of the matching products are in each category and from each supplier.
-
-    Without query words, and with no filter but category, supplier and compliance, on
-    PostgreSQL and when ``queryset`` is exactly the published products (``published_only``),
-    the counts are summed from ``FacetCount`` (a few thousand rows kept up to date by
-    triggers) instead of counted over the catalogue. Otherwise one query counts the matches
-    by category and supplier together. One query either way.
-    """
-    if (
+def facets_from_summary(params: SearchParams | None, *, published_only: bool) -> bool:
+    """Whether :func:`facet_counts` sums ``FacetCount`` (exact, whatever the number of
+    matches): no query words and no filter but category, supplier and compliance, on
+    PostgreSQL, over exactly the published products."""
+    return (
         published_only
         and params is not None
         and not params.words
         and params.standard is None
         and params.max_price is None
         and uses_postgres_search()
-    ):
+    )
+
+
+def facet_counts(
+    queryset: QuerySet[Product],
+    tree: CategoryTree,
+    params: SearchParams | None = None,
+    *,
+    published_only: bool = False,
+    first_only: bool = False,
+) -> dict[str, list[Facet]]:
+    """How many of the matching products are in each category and from each supplier.
+
+    From ``FacetCount`` (a few thousand rows kept up to date by triggers) when
+    :func:`facets_from_summary` says so; otherwise one query counts the matches by category
+    and supplier together, and with ``first_only`` (the count stopped at COUNT_LIMIT) only
+    the first COUNT_LIMIT matches found, as the pages list. One query either way.
+    """
+    if facets_from_summary(params, published_only=published_only):
+        assert params is not None  # noqa: S101 (facets_from_summary checked it)
         rows = FacetCount.objects.all()
         if params.category is not None:
             rows = rows.filter(category_id__in=sorted(tree.descendant_ids(params.category.pk)))
@@ -421,10 +429,12 @@ def facet_counts(
             "category_id", "supplier__slug", "supplier__name"
         ).annotate(n=Sum("products"))
     else:
-        counted = (
-            queryset.order_by()
-            .values("category_id", "supplier__slug", "supplier__name")
-            .annotate(n=Count("pk"))
+        matches = queryset.order_by()
+        if first_only:
+            first = matches.values("pk")[:COUNT_LIMIT]
+            matches = Product.objects.filter(pk__in=Subquery(first))
+        counted = matches.values("category_id", "supplier__slug", "supplier__name").annotate(
+            n=Count("pk")
         )
     by_category: dict[int, int] = defaultdict(int)
     by_supplier: dict[tuple[str, str], int] = defaultdict(int)

@@ -111,3 +111,18 @@ def test_the_benchmark_generator_makes_valid_published_products():
     word = generated.first().name.split(" ")[1]
     found = search.apply(search.published(Product.objects.all()), search.SearchParams(q=word))
     assert found.filter(sku__startswith="BENCH-").exists()
+
+
+def test_with_a_capped_count_facets_count_the_first_matches_found(
+    api, buyer, client, many_laptops, monkeypatch
+):
+    monkeypatch.setattr(search.CappedPaginator, "count_limit", 5)
+    monkeypatch.setattr(search, "COUNT_LIMIT", 5)
+    client.force_login(buyer)
+
+    body = api.as_user(buyer).get("/api/v1/products/", {"q": "rugged", "facets": "true"}).json()
+    html = client.get(reverse("catalogue:product_list"), {"q": "rugged"}).content.decode()
+
+    assert body["count_is_exact"] is False
+    assert sum(f["count"] for f in body["facets"]["categories"]) == 5
+    assert "Counts of the first 5 products found." in html
