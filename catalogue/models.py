@@ -4,11 +4,12 @@ and conformance to the network code's standards."""
 import uuid
 
 from django.conf import settings
-from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.indexes import GinIndex, GistIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce
 
 from core.cpv import validate_cpv_code
 from core.limits import MONEY_DIGITS, SMALLEST_PRICE
@@ -139,8 +140,13 @@ class Product(models.Model):
             models.Index(fields=["status", "category"], name="product_status_category_idx"),
             models.Index(fields=["status", "list_price"], name="product_status_price_idx"),
             GinIndex(fields=["search_vector"], name="product_search_vector_idx"),
-            # Trigram similarity on names, for "did you mean" matches of misspelt searches.
-            GinIndex(fields=["name"], name="product_name_trgm_idx", opclasses=["gin_trgm_ops"]),
+            # The catalogue's default order and "newest first", read in order a page at a time.
+            models.Index(fields=["name", "id"], name="product_name_idx"),
+            models.Index(
+                Coalesce("published_at", "created_at").desc(),
+                F("id").desc(),
+                name="product_newest_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -149,6 +155,50 @@ class Product(models.Model):
     @property
     def is_published(self) -> bool:
         return self.status == ProductStatus.PUBLISHED
+
+
+class SearchTerm(models.Model):
+    """A word of published products' names and summaries, and how many products use it: the
+    vocabulary that "did you mean" corrects a misspelt search against (trigram distance,
+    GiST-indexed), a few thousand rows rather than every product.
+
+    On PostgreSQL, triggers on ``catalogue_product`` keep it up to date whatever writes the
+    products (migration 0005, ``catalogue.services.search_index``); elsewhere it stays empty.
+    """
+
+    term = models.CharField(max_length=100, primary_key=True)
+    products = models.IntegerField()
+
+    class Meta:
+        indexes = [
+            GistIndex(fields=["term"], name="search_term_trgm_idx", opclasses=["gist_trgm_ops"])
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.term} ({self.products})"
+
+
+class FacetCount(models.Model):
+    """How many published products each category, supplier and compliance have together:
+    the catalogue's facets and counts without a query word, summed from a few thousand rows
+    instead of counted over every product. Kept up to date like :class:`SearchTerm`."""
+
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="+")
+    supplier = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.CASCADE, related_name="+"
+    )
+    is_compliant = models.BooleanField()
+    products = models.IntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["category", "supplier", "is_compliant"], name="facet_count_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category_id}/{self.supplier_id}/{self.is_compliant}: {self.products}"
 
 
 class PriceBreak(models.Model):

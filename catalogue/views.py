@@ -1,6 +1,7 @@
 """The catalogue's pages. Thin: parse the form, call a selector or a service, render."""
 
 from collections import defaultdict
+from dataclasses import replace
 
 from django.conf import settings
 from django.contrib import messages
@@ -138,19 +139,39 @@ def product_list(request):
     paginator = search.CappedPaginator(selectors.product_list_queryset(queryset), SEARCH_PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     match = "exact"
+    suggestion = None
+    searched = params.q
     if paginator.count == 0 and search.worth_a_similarity_search(base, params):
-        queryset = search.apply(base, params, tree=form.tree, similar=True)
-        paginator = search.CappedPaginator(
-            selectors.product_list_queryset(queryset), SEARCH_PAGE_SIZE
-        )
-        page = paginator.get_page(request.GET.get("page"))
-        match = "similar"
+        corrected = search.did_you_mean(params.words)
+        if corrected is not None:
+            suggestion = " ".join(corrected)
+            params = replace(params, q=suggestion)
+            queryset = search.apply(base, params, tree=form.tree)
+            paginator = search.CappedPaginator(
+                selectors.product_list_queryset(queryset), SEARCH_PAGE_SIZE
+            )
+            page = paginator.get_page(request.GET.get("page"))
+            match = "similar"
     quantity = params.effective_quantity
     results = [
         {"product": product, "unit_price": unit_price_for(product.price_breaks.all(), quantity)}
         for product in page.object_list
     ]
-    facets = search.facet_counts(queryset, form.category_tree()) if paginator.count else {}
+    # The page lists published products only, whoever asks.
+    facets_are_exact = paginator.count_is_exact or search.facets_from_summary(
+        params, published_only=True
+    )
+    facets = (
+        search.facet_counts(
+            queryset,
+            form.category_tree(),
+            params,
+            published_only=True,
+            first_only=not facets_are_exact,
+        )
+        if paginator.count
+        else {}
+    )
 
     def link_with(**changes) -> str:
         query = request.GET.copy()
@@ -175,8 +196,11 @@ def product_list(request):
             "count": paginator.count,
             "count_is_exact": paginator.count_is_exact,
             "match": match,
+            "suggestion": suggestion,
+            "searched": searched,
             "quantity": quantity,
             "facets": facet_links,
+            "facets_are_exact": facets_are_exact,
             "pagination": pagination(page, request),
         },
     )

@@ -1,6 +1,8 @@
 """The product list's filters: the same search as the catalogue page
 (:mod:`catalogue.selectors.search`)."""
 
+from dataclasses import replace
+
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
@@ -114,10 +116,12 @@ class ProductFilter(django_filters.FilterSet):
             queryset = queryset.filter(status=data["status"])
         if data.get("awaiting_review") is not None:
             queryset = selectors.with_submitted_revision(queryset, data["awaiting_review"])
-        similar = bool(getattr(self.request, "catalogue_similar_search", False))
-        return search.apply(
-            queryset, self.form.search_params(), tree=self.form.tree, similar=similar
-        )
+        params = self.form.search_params()
+        corrected = getattr(self.request, "catalogue_corrected_q", None)
+        if corrected is not None:  # "did you mean": the list view found nothing as typed
+            params = replace(params, q=corrected)
+        self.request.catalogue_search_params = params  # for the list view's facets
+        return search.apply(queryset, params, tree=self.form.tree)
 
 
 class ConformanceFilter(django_filters.FilterSet):

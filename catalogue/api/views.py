@@ -55,11 +55,14 @@ class ProductPagination(Pagination):
 
     django_paginator_class = search.CappedPaginator
 
-    def get_paginated_response(self, data, *, match: str = "exact", facets=None):
+    def get_paginated_response(
+        self, data, *, match: str = "exact", suggestion: str | None = None, facets=None
+    ):
         response = super().get_paginated_response(data)
         paginator = cast(search.CappedPaginator, present(self.page, "the page").paginator)
         response.data["count_is_exact"] = paginator.count_is_exact
         response.data["match"] = match
+        response.data["suggestion"] = suggestion
         if facets is not None:
             response.data["facets"] = facets
         return response
@@ -87,13 +90,20 @@ class ProductPagination(Pagination):
         schema["properties"]["match"] = {
             "type": "string",
             "enum": ["exact", "similar"],
-            "description": "similar: nothing matched every word, so these are near matches of "
-            "the name (PostgreSQL only).",
+            "description": "similar: nothing matched the words as given, so these match them "
+            "as corrected (see suggestion; PostgreSQL only).",
+        }
+        schema["properties"]["suggestion"] = {
+            "type": "string",
+            "nullable": True,
+            "description": "With match similar: the words searched instead, each unknown "
+            'word replaced by the nearest word of the catalogue ("lapotp": "laptop").',
         }
         schema["properties"]["facets"] = {
             "type": "object",
             "description": "With ?facets=true: counts of the matching products by category "
-            "and by supplier.",
+            "and by supplier; when count_is_exact is false and there are query words or a "
+            "standard or price filter, counts of the first 1,000 matches found.",
             "properties": {"categories": facet, "suppliers": facet},
         }
         return schema
@@ -224,6 +234,7 @@ class ProductViewSet(
         queryset = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(queryset)
         match = "exact"
+        suggestion = None
         words = search.query_words(request.query_params.get("q", ""))
         if (
             not page
@@ -233,19 +244,40 @@ class ProductViewSet(
                 self.get_queryset(), search.SearchParams(q=" ".join(words))
             )
         ):
-            request.catalogue_similar_search = True
-            queryset = self.filter_queryset(self.get_queryset())
-            page = self.paginate_queryset(queryset)
-            match = "similar"
+            corrected = search.did_you_mean(words)
+            if corrected is not None:
+                suggestion = " ".join(corrected)
+                request.catalogue_corrected_q = suggestion
+                queryset = self.filter_queryset(self.get_queryset())
+                page = self.paginate_queryset(queryset)
+                match = "similar"
         facets = None
         if request.query_params.get("facets", "").lower() in ("1", "true", "yes"):
-            counts = search.facet_counts(queryset, CategoryTree.load())
+            params = getattr(request, "catalogue_search_params", None)
+            published_only = (
+                selectors.sees_only_published(request.user)
+                and not request.query_params.get("status")
+                and not request.query_params.get("awaiting_review")
+            )
+            capped = not cast(
+                search.CappedPaginator, present(paginator.page, "the page").paginator
+            ).count_is_exact
+            counts = search.facet_counts(
+                queryset,
+                CategoryTree.load(),
+                params,
+                published_only=published_only,
+                first_only=capped
+                and not search.facets_from_summary(params, published_only=published_only),
+            )
             facets = {
                 name: [{"key": f.key, "label": f.label, "count": f.count} for f in items]
                 for name, items in counts.items()
             }
         data = self.get_serializer(page, many=True).data
-        return paginator.get_paginated_response(data, match=match, facets=facets)
+        return paginator.get_paginated_response(
+            data, match=match, suggestion=suggestion, facets=facets
+        )
 
     def retrieve(self, request, *args, **kwargs):
         product = self.get_object()

@@ -46,6 +46,15 @@ def products_visible_to(user: User | AnonymousUser) -> QuerySet[Product]:
     return Product.objects.filter(status=ProductStatus.PUBLISHED)
 
 
+def sees_only_published(user: User | AnonymousUser) -> bool:
+    """Whether :func:`products_visible_to` gives the user exactly the published products."""
+    return (
+        getattr(user, "is_authenticated", False)
+        and not is_catalogue_manager(user)
+        and not edited_supplier_ids(user)
+    )
+
+
 def products_of_suppliers_edited_by(user: User) -> QuerySet[Product]:
     """ "Your listings": the products of the suppliers the user maintains, in every state."""
     return Product.objects.filter(supplier_id__in=sorted(edited_supplier_ids(user)))

@@ -2,18 +2,25 @@
 
 On PostgreSQL the text match uses ``Product.search_vector`` (weighted: name and SKU A,
 summary and CPV code B, supplier C, description D; GIN-indexed) with every query word
-as a prefix term; when nothing matches, trigram similarity on the name finds near
-misses ("did you mean"). On other databases every query word must appear
+as a prefix term; when nothing matches, each unknown word is corrected to the nearest word
+of the catalogue's vocabulary (``SearchTerm``, trigram distance) and the corrected words
+are searched ("did you mean"). On other databases every query word must appear
 (case-insensitively) in the name, summary, description, supplier name, SKU or CPV code:
 for whole words the two give the same set.
+
+What keeps it fast as the catalogue grows (docs/performance.md, issue 11): relevance ranks
+a bounded set of candidates (the first ``COUNT_LIMIT + 1`` matches found), counts stop at
+``COUNT_LIMIT``, and without query words the facets are summed from ``FacetCount`` rather
+than counted.
 """
 
 import re
-from dataclasses import dataclass
+from collections import defaultdict
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
-from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordSimilarity
+from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import (
@@ -27,11 +34,11 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    Sum,
     Value,
     When,
 )
-from django.db.models.expressions import CombinedExpression
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Concat
 from django.utils.functional import cached_property
 
 from accounts.models import Organisation
@@ -39,6 +46,7 @@ from catalogue.models import (
     Category,
     Conformance,
     ConformanceStatus,
+    FacetCount,
     PriceBreak,
     Product,
     ProductStatus,
@@ -49,7 +57,11 @@ from standards.models import Standard
 SEARCH_CONFIG = "english"
 MAX_QUERY_WORDS = 8
 MAX_QUERY_LENGTH = 200
-SIMILARITY_THRESHOLD = 0.4
+# "Did you mean": a word is corrected to a vocabulary word at least this similar (pg_trgm's
+# similarity: "lapotp" and "laptop" 0.27, "camra" and "camera" 0.44) that starts with the
+# same letter (misspellings rarely change the first; "xylophone" is not "phone").
+SIMILARITY_THRESHOLD = 0.25
+SUGGESTION_CANDIDATES = 5
 
 
 class Ordering:
@@ -204,36 +216,26 @@ def apply(
 ) -> QuerySet[Product]:
     """Filter and order ``queryset`` (already scoped to the user) by the search.
 
-    ``similar=True`` replaces the text match with trigram similarity of the name (on
-    PostgreSQL): used when the exact search found nothing.
+    ``similar=True`` searches the words as :func:`did_you_mean` corrects them (nothing when
+    it finds no correction): used when the words as typed found nothing.
     """
+    if similar:
+        corrected = did_you_mean(params.words)
+        if corrected is None:
+            return queryset.none()
+        params = replace(params, q=" ".join(corrected))
     words = params.words
     ordering = params.effective_ordering
-    postgres = uses_postgres_search()
-    rank = None
+    scoped = queryset  # the caller's query set: scope, select_related, prefetches
+    rank: Expression | None = None
     if words:
-        if similar and postgres:
-            phrase = " ".join(words)
-            # ``<%`` (word similarity above pg_trgm's threshold) uses the trigram index; the
-            # default threshold (0.6) misses common misspellings such as "smartfone".
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "SELECT set_config('pg_trgm.word_similarity_threshold', %s, false)",
-                    [str(SIMILARITY_THRESHOLD)],
-                )
-            queryset = queryset.filter(name__trigram_word_similar=phrase).alias(
-                rank=TrigramWordSimilarity(phrase, "name")
-            )
-            rank = F("rank")
-        elif postgres:
+        if uses_postgres_search():
             query = text_query(words)
-            queryset = queryset.filter(search_vector=query).alias(
-                rank=SearchRank(F("search_vector"), query)
-            )
-            rank = F("rank")
+            queryset = queryset.filter(search_vector=query)
+            rank = SearchRank(F("search_vector"), query)
         else:
-            queryset = queryset.filter(_containment(words)).alias(rank=_containment_score(words))
-            rank = F("rank")
+            queryset = queryset.filter(_containment(words))
+            rank = _containment_score(words)
 
     if params.category is not None:
         tree = tree or CategoryTree.load()
@@ -247,16 +249,29 @@ def apply(
     if params.max_price is not None:
         queryset = queryset.filter(price_at_most(params.effective_quantity, params.max_price))
 
-    if ordering == Ordering.RELEVANCE and rank is not None:
-        return queryset.order_by(rank.desc(), "name", "pk")
+    if rank is not None:
+        # With words: find the first COUNT_LIMIT + 1 matches once (one query, in the order
+        # the index gives them) and work on those: the count, the page and the facets then
+        # read at most that many rows by primary key instead of matching the words again.
+        candidates = list(queryset.order_by().values_list("pk", flat=True)[: COUNT_LIMIT + 1])
+        if ordering == Ordering.RELEVANCE:
+            # Ranked among the candidates: every match when there are no more than
+            # COUNT_LIMIT (counts stop there, and pages list the first COUNT_LIMIT anyway).
+            return (
+                scoped.filter(pk__in=candidates)
+                .alias(rank=rank)
+                .order_by(F("rank").desc(), "name", "pk")
+            )
+        if len(candidates) <= COUNT_LIMIT:
+            queryset = scoped.filter(pk__in=candidates)  # every match: sort them all
+        elif ordering == Ordering.NAME:
+            # A common word: by price or date, reading the index in order meets matches
+            # soon; in name order they sit together (a brand's products all start with
+            # its name: 2.4 s to reach them at 1,000,000 products), so sort the matches.
+            return queryset.order_by(Concat("name", Value("")), "pk")
+
     if ordering in (Ordering.PRICE, Ordering.PRICE_DESC):
-        sort_price: Subquery | F | CombinedExpression = unit_price_at(params.effective_quantity)
-        if words and isinstance(sort_price, F):
-            # With words, the matches are few compared with the catalogue: sorting them is
-            # cheap, whereas walking the price index in order hoping to meet them is not
-            # (PostgreSQL misjudges how many rows the text match keeps).
-            sort_price = sort_price + Value(Decimal("0.00"))
-        queryset = queryset.alias(sort_price=sort_price)
+        queryset = queryset.alias(sort_price=unit_price_at(params.effective_quantity))
         price = F("sort_price")
         first = price.asc() if ordering == Ordering.PRICE else price.desc()
         return queryset.order_by(first, "name", "pk")
@@ -269,13 +284,75 @@ def published(queryset: QuerySet[Product]) -> QuerySet[Product]:
     return queryset.filter(status=ProductStatus.PUBLISHED)
 
 
+def has_filters(params: SearchParams) -> bool:
+    return any(
+        value is not None
+        for value in (
+            params.category,
+            params.supplier,
+            params.standard,
+            params.max_price,
+            params.compliant,
+        )
+    )
+
+
 def worth_a_similarity_search(queryset: QuerySet[Product], params: SearchParams) -> bool:
     """After an empty result: whether the words themselves matched nothing (a misspelling),
-    rather than the filters excluding every match. Only PostgreSQL has trigram similarity."""
+    rather than the filters excluding every match. Only PostgreSQL has trigram similarity.
+
+    Without filters the empty result says so already. (With filters, a capped count rather
+    than ``exists()``: for ``LIMIT 1`` PostgreSQL reads the table in order hoping for an
+    early match, 50 to 80 ms at 100,000 products when there is none.)"""
     words = params.words
     if not words or not uses_postgres_search():
         return False
-    return not queryset.filter(search_vector=text_query(words)).exists()
+    if not has_filters(params):
+        return True
+    return queryset.filter(search_vector=text_query(words)).order_by()[:COUNT_LIMIT].count() == 0
+
+
+SUGGESTIONS_SQL = """
+    SELECT q.n, q.word, t.term, similarity(t.term, q.word),
+        EXISTS (SELECT 1 FROM catalogue_searchterm AS k WHERE k.term LIKE q.pattern)
+    FROM unnest(%s::text[], %s::text[]) WITH ORDINALITY AS q(word, pattern, n)
+    LEFT JOIN LATERAL (
+        SELECT term FROM catalogue_searchterm ORDER BY term <-> q.word LIMIT %s
+    ) AS t ON true
+    ORDER BY q.n, t.term <-> q.word
+"""
+
+
+def did_you_mean(words: list[str]) -> list[str] | None:
+    """The words with each one the vocabulary does not know (no word of a published product's
+    name or summary starts with it) replaced by the nearest one it does; None when no word
+    could be corrected. One query, whatever the number of words (PostgreSQL only)."""
+    if not words or not uses_postgres_search():
+        return None
+    patterns = [re.sub(r"([\\%_])", r"\\\1", word) + "%" for word in words]
+    with connection.cursor() as cursor:
+        cursor.execute(SUGGESTIONS_SQL, [words, patterns, SUGGESTION_CANDIDATES])
+        rows = cursor.fetchall()
+    candidates: dict[int, list[tuple[str, float]]] = defaultdict(list)
+    known: dict[int, bool] = {}
+    for number, _, term, similarity, is_known in rows:
+        known[number] = is_known
+        if term is not None:
+            candidates[number].append((term, similarity))
+    corrected = []
+    for number, word in enumerate(words, start=1):
+        replacement = None
+        if not known.get(number) and word.isalpha() and len(word) >= 3:
+            replacement = next(
+                (
+                    term
+                    for term, similarity in candidates[number]
+                    if similarity >= SIMILARITY_THRESHOLD and term[0] == word[0]
+                ),
+                None,
+            )
+        corrected.append(replacement or word)
+    return corrected if corrected != words else None
 
 
 # Counting matches stops here: beyond it, pages say "more than 1,000" rather than make
@@ -305,20 +382,67 @@ class Facet:
     count: int
 
 
-def facet_counts(queryset: QuerySet[Product], tree: CategoryTree) -> dict[str, list[Facet]]:
-    """How many of the matching products are in each category and from each supplier."""
-    base = queryset.order_by()
-    by_category = base.values("category_id").annotate(n=Count("pk")).order_by()
+def facets_from_summary(params: SearchParams | None, *, published_only: bool) -> bool:
+    """Whether :func:`facet_counts` sums ``FacetCount`` (exact, whatever the number of
+    matches): no query words and no filter but category, supplier and compliance, on
+    PostgreSQL, over exactly the published products."""
+    return (
+        published_only
+        and params is not None
+        and not params.words
+        and params.standard is None
+        and params.max_price is None
+        and uses_postgres_search()
+    )
+
+
+def facet_counts(
+    queryset: QuerySet[Product],
+    tree: CategoryTree,
+    params: SearchParams | None = None,
+    *,
+    published_only: bool = False,
+    first_only: bool = False,
+) -> dict[str, list[Facet]]:
+    """How many of the matching products are in each category and from each supplier.
+
+    From ``FacetCount`` (a few thousand rows kept up to date by triggers) when
+    :func:`facets_from_summary` says so; otherwise one query counts the matches by category
+    and supplier together, and with ``first_only`` (the count stopped at COUNT_LIMIT) only
+    the first COUNT_LIMIT matches found, as the pages list. One query either way.
+    """
+    if facets_from_summary(params, published_only=published_only):
+        assert params is not None  # noqa: S101 (facets_from_summary checked it)
+        rows = FacetCount.objects.all()
+        if params.category is not None:
+            rows = rows.filter(category_id__in=sorted(tree.descendant_ids(params.category.pk)))
+        if params.supplier is not None:
+            rows = rows.filter(supplier_id=params.supplier.pk)
+        if params.compliant is not None:
+            rows = rows.filter(is_compliant=params.compliant)
+        counted: QuerySet[Any, dict[str, Any]] = rows.values(
+            "category_id", "supplier__slug", "supplier__name"
+        ).annotate(n=Sum("products"))
+    else:
+        matches = queryset.order_by()
+        if first_only:
+            first = matches.values("pk")[:COUNT_LIMIT]
+            matches = Product.objects.filter(pk__in=Subquery(first))
+        counted = matches.values("category_id", "supplier__slug", "supplier__name").annotate(
+            n=Count("pk")
+        )
+    by_category: dict[int, int] = defaultdict(int)
+    by_supplier: dict[tuple[str, str], int] = defaultdict(int)
+    for row in counted.order_by():
+        if row["n"]:
+            by_category[row["category_id"]] += row["n"]
+            by_supplier[(row["supplier__slug"], row["supplier__name"])] += row["n"]
     categories = []
-    for row in by_category:
-        category = tree.by_id.get(row["category_id"])
+    for category_id, n in by_category.items():
+        category = tree.by_id.get(category_id)
         if category is not None:
-            categories.append(Facet(category.slug, category.name, row["n"]))
+            categories.append(Facet(category.slug, category.name, n))
     categories.sort(key=lambda f: (-f.count, f.label))
-    suppliers = [
-        Facet(row["supplier__slug"], row["supplier__name"], row["n"])
-        for row in base.values("supplier__slug", "supplier__name")
-        .annotate(n=Count("pk"))
-        .order_by("-n", "supplier__name")
-    ]
+    suppliers = [Facet(slug, name, n) for (slug, name), n in by_supplier.items()]
+    suppliers.sort(key=lambda f: (-f.count, f.label))
     return {"categories": categories, "suppliers": suppliers}

@@ -118,3 +118,40 @@ def test_the_benchmark_generator_makes_valid_published_products(demo):
     word = generated.first().name.split(" ")[1]
     found = search.apply(search.published(Product.objects.all()), search.SearchParams(q=word))
     assert found.filter(sku__startswith="BENCH-").exists()
+
+
+def test_with_a_capped_count_facets_count_the_first_matches_found(
+    api, buyer, client, many_laptops, monkeypatch
+):
+    monkeypatch.setattr(search.CappedPaginator, "count_limit", 5)
+    monkeypatch.setattr(search, "COUNT_LIMIT", 5)
+    client.force_login(buyer)
+
+    body = api.as_user(buyer).get("/api/v1/products/", {"q": "rugged", "facets": "true"}).json()
+    html = client.get(reverse("catalogue:product_list"), {"q": "rugged"}).content.decode()
+
+    assert body["count_is_exact"] is False
+    assert sum(f["count"] for f in body["facets"]["categories"]) == 5
+    assert "Counts of the first 5 products found." in html
+
+
+@pytest.mark.parametrize("ordering", ["name", "price", "-price", "newest"])
+@pytest.mark.parametrize("limit", [3, 1000])
+def test_sorted_searches_give_the_true_order_beyond_the_candidates(
+    many_laptops, monkeypatch, ordering, limit
+):
+    """With more matches than the candidates (limit 3), sorting still reads every match."""
+    monkeypatch.setattr(search, "COUNT_LIMIT", limit)
+    everything = search.published(Product.objects.all()).filter(name__icontains="rugged")
+    expected = {
+        "name": everything.order_by("name", "pk"),
+        "price": everything.order_by("list_price", "name", "pk"),
+        "-price": everything.order_by("-list_price", "name", "pk"),
+        "newest": everything.order_by("-published_at", "-created_at", "-pk"),
+    }[ordering]
+
+    found = search.apply(
+        search.published(Product.objects.all()), search.SearchParams(q="rugged", ordering=ordering)
+    )
+
+    assert list(found.values_list("pk", flat=True)) == list(expected.values_list("pk", flat=True))

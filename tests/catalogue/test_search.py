@@ -278,6 +278,24 @@ def test_postgres_finds_near_misses_by_trigram_similarity(shelf):
     }
 
 
+@postgres_only
+@pytest.mark.parametrize(
+    ("words", "corrected"),
+    [
+        (["smartfone"], ["smartphone"]),
+        (["lapotp"], ["laptop"]),
+        (["rugedd", "lapotp"], ["rugged", "laptop"]),
+        (["rugged", "lapotp"], ["rugged", "laptop"]),  # known words are kept
+        (["guard", "notebok"], ["guard", "notebook"]),  # a known word's beginning is known
+        (["xylophone"], None),  # nothing near enough that starts with the same letter
+        (["unreleased"], None),  # only published products' words are known
+        (["bw-0301"], None),  # SKUs and codes are not corrected
+    ],
+)
+def test_postgres_did_you_mean_corrects_unknown_words_from_the_vocabulary(shelf, words, corrected):
+    assert search.did_you_mean(words) == corrected
+
+
 # The price rule in SQL agrees with catalogue.domain.pricing.
 
 

@@ -16,6 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from accounts.models import Organisation, OrganisationKind
@@ -487,6 +488,9 @@ class Command(BaseCommand):
         PriceBreak.objects.bulk_create(breaks, batch_size=BATCH)
         ProductRevision.objects.bulk_create(revisions, batch_size=BATCH)
         Conformance.objects.bulk_create(claims, batch_size=BATCH)
-        for product, revision in zip(products, revisions, strict=True):
-            product.published_revision_id = revision.pk
-        Product.objects.bulk_update(products, ["published_revision"], batch_size=BATCH)
+        # One UPDATE with a subquery (bulk_update's CASE per row took a third of each batch).
+        Product.objects.filter(pk__in=[p.pk for p in products]).update(
+            published_revision_id=Subquery(
+                ProductRevision.objects.filter(product=OuterRef("pk")).values("pk")[:1]
+            )
+        )
