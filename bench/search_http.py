@@ -127,16 +127,16 @@ def params_for(kind: str, rng: random.Random, v: dict) -> dict:
 
 
 def vocabulary() -> dict:
-    from catalogue.management.commands.catalogue_bench_data import (
+    from catalogue.management.commands.catalogue_bench_data import (  # after setup in main()
         BRANDS,
         NOUNS,
         kind_of,
     )
-    from catalogue.management.commands.catalogue_bench_data import (
+    from catalogue.management.commands.catalogue_bench_data import (  # after setup in main()
         KINDS as PRODUCT_KINDS,
     )
-    from catalogue.models import Category, Product
-    from catalogue.selectors.search import published
+    from catalogue.models import Category, Product  # after setup in main()
+    from catalogue.selectors.search import published  # after setup in main()
 
     slugs = dict(Category.objects.values_list("cpv_code", "slug"))
     nouns = {cpv: words for cpv, words in NOUNS.items() if cpv in slugs}
@@ -201,10 +201,13 @@ def timed_http(base: str, sessions: dict, request: Request) -> None:
 def timed_sql(requests_: list[Request], buyer_token: str) -> None:
     """Each request through the test client with its queries captured, then each SELECT
     executed again and timed."""
-    from django.contrib.auth import get_user_model
-    from django.db import connection
-    from django.test import Client
-    from django.test.utils import CaptureQueriesContext, setup_test_environment
+    from django.contrib.auth import get_user_model  # after setup in main()
+    from django.db import connection  # after setup in main()
+    from django.test import Client  # after setup in main()
+    from django.test.utils import (  # after setup in main()
+        CaptureQueriesContext,
+        setup_test_environment,
+    )
 
     setup_test_environment()
     user = get_user_model().objects.get(email=BUYER)
@@ -304,10 +307,10 @@ def main() -> None:
     )
     # This process runs Django with the same settings as gunicorn (for the SQL side).
     os.environ.update(stack.env())
-    import django
+    import django  # after setup in main()
 
     django.setup()
-    from catalogue.models import Product, ProductStatus
+    from catalogue.models import Product, ProductStatus  # after setup in main()
 
     published = Product.objects.filter(status=ProductStatus.PUBLISHED).count()
     if published == 0:
