@@ -5,7 +5,7 @@ the document's failed state. Elsewhere the tests run tasks eagerly."""
 import threading
 
 import pytest
-from django.db import connection
+from django.db import connections
 from django.urls import reverse
 
 from config.celery import app as celery_app
@@ -151,8 +151,9 @@ def test_the_background_thread_runs_work_off_the_caller_with_its_own_connection(
 
     def work():
         seen["thread"] = threading.current_thread()
-        seen["connection"] = connection  # this thread's own database connection
-        with connection.cursor() as cursor:
+        # This thread's own wrapper (``connection`` is a proxy that each thread resolves).
+        seen["connection"] = connections["default"]
+        with seen["connection"].cursor() as cursor:
             cursor.execute("SELECT 1")
 
     background.submit(work, name="query")
