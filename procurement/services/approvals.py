@@ -33,7 +33,7 @@ from procurement.models import (
 from procurement.policies import approval as approval_policy
 from procurement.policies import sign_off
 from procurement.policies.approval import is_fully_approved, share_with_vat
-from procurement.services import notifications, publication
+from procurement.services import notifications
 from procurement.services._common import (
     apply_approved,
     find_participation,
@@ -43,6 +43,7 @@ from procurement.services._common import (
     require_commercial_lead,
     transition,
 )
+from procurement.services.award import cancel_locked
 from procurement.services.closing import reprice
 
 
@@ -186,20 +187,9 @@ def participation_reject(
     )
     remaining = [p for p in participations if is_in_order(p)]
     if not remaining:
-        transition(
-            locked,
-            RequisitionStatus.CANCELLED,
-            actor=approver,
-            action=ProcurementAudit.REQUISITION_CANCELLED,
-            organisation=locked.lead_force,
-            changes={
-                "cancelled_at": timezone.now(),
-                "cancelled_by": approver,
-                "cancellation_reason": "Every force's share was rejected by its finance approver.",
-            },
+        cancel_locked(
+            locked, by=approver, reason="Every force's share was rejected by its finance approver."
         )
-        publication.publish_cancellation(locked)
-        notifications.queue("cancelled", requisition_id=locked.pk)
         return approval
     reprice(locked, remaining, approver)
     return approval
@@ -241,20 +231,7 @@ def participation_release(
     )
     remaining = [p for p in participations if is_in_order(p)]
     if not remaining:
-        transition(
-            locked,
-            RequisitionStatus.CANCELLED,
-            actor=user,
-            action=ProcurementAudit.REQUISITION_CANCELLED,
-            organisation=locked.lead_force,
-            changes={
-                "cancelled_at": timezone.now(),
-                "cancelled_by": user,
-                "cancellation_reason": f"The only force taking part was released: {reason}",
-            },
-        )
-        publication.publish_cancellation(locked)
-        notifications.queue("cancelled", requisition_id=locked.pk)
+        cancel_locked(locked, by=user, reason=f"The only force taking part was released: {reason}")
         return current
     reprice(locked, remaining, user)
     return current

@@ -150,17 +150,20 @@ def requisition_cancel(
     problem = cancelling.cancel_problem(locked)
     if problem:
         raise InvalidTransition(problem)
+    return cancel_locked(locked, by=user, reason=reason)
+
+
+def cancel_locked(locked: JointRequisition, *, by: User, reason: str) -> JointRequisition:
+    """Cancel a requisition whose row the caller has locked and checked: audited, published
+    as an OCDS cancellation, and the forces told after commit. A cancel by hand, and the
+    last force's share rejected or released, all end here."""
     transition(
         locked,
         RequisitionStatus.CANCELLED,
-        actor=user,
+        actor=by,
         action=ProcurementAudit.REQUISITION_CANCELLED,
         organisation=locked.lead_force,
-        changes={
-            "cancelled_by": user,
-            "cancelled_at": timezone.now(),
-            "cancellation_reason": reason,
-        },
+        changes={"cancelled_by": by, "cancelled_at": timezone.now(), "cancellation_reason": reason},
     )
     publication.publish_cancellation(locked)
     notifications.queue("cancelled", requisition_id=locked.pk)
