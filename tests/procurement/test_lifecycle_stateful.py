@@ -498,11 +498,13 @@ class RequisitionLifecycle(RuleBasedStateMachine):
             return
         users = self._users(current.force_id)
         user = users.dual if by_dual else users.colleague
+        before = current.quantity
         try:
             services.participation_change(participation=current, user=user, quantity=quantity)
         except DomainError:
             return
-        self.setters[current.pk].add(user.pk)
+        if quantity != before:  # the same quantity sent again sets nothing
+            self.setters[current.pk].add(user.pk)
         self._pledge_accepted(current, "a change of quantity")
 
     @precondition(any_participation(ParticipationStatus.ACTIVE, RequisitionStatus.OPEN))
