@@ -52,8 +52,13 @@ def _production_required(request):
         pytest.fail(f"Production tests are required here (REQUIRE_BROWSER_TESTS=1): {reason}")
 
 
-# Redis database 13 is the production tests' own (CI's tests use 0, other tests 3).
-REDIS_DB = 13
+# Each pytest-xdist process builds its own deployment when production tests land in it: a
+# database and a Redis database of its own (13 for the first process, 14 for the second...;
+# CI's tests use 0, other tests 3), so two deployments never share a name or a queue.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+WORKER_INDEX = int(WORKER.removeprefix("gw") or 0)
+REDIS_DB = 13 + WORKER_INDEX
+assert REDIS_DB <= 15, "Redis has 16 databases: run the production tests in at most 3 processes"
 
 
 @pytest.fixture(scope="session")
@@ -68,7 +73,7 @@ def production(request, tmp_path_factory):
     collected_static = request.getfixturevalue("collected_static")
     assert collected_static.returncode == 0, collected_static.stderr
     stack = Stack(
-        "nc_smoke",
+        f"nc_smoke_{WORKER}",
         REDIS_DB,
         tmp_path_factory.mktemp("production"),
         postgres_server_url() or "",
